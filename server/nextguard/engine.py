@@ -1,0 +1,137 @@
+"""The engine's front door: paths in, findings out. The CLI and the language server both come
+through here (the server keeps the ``Workspace`` and feeds it edits)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from .analysis import Analysis
+from .config import DEFAULT_CONFIG, Config, load_config
+from .facts.extract import extract
+from .facts.model import FileFacts
+from .model import Finding, Notice, Report, Span
+from .rules.base import Rule
+from .rules.registry import RULES
+from .suppressions import suppressions_of
+from .syntax.parse import parse
+from .workspace.discovery import discover, find_workspace_root, read_source
+from .workspace.index import WorkspaceIndex
+
+Progress = Callable[[int, int], None]
+
+
+def load_file(path: Path, data: bytes) -> tuple[FileFacts, Notice | None]:
+    tree = parse(path, data)
+    facts = extract(path, data, tree)
+    notice = None
+    if facts.syntax_error is not None:
+        row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
+        notice = Notice(path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
+    return facts, notice
+
+
+def build_index(
+    root: Path, config: Config, files: Iterable[Path], notices: list[Notice], progress: Progress | None = None
+) -> WorkspaceIndex:
+    modules: dict[Path, FileFacts] = {}
+    sources: dict[Path, bytes] = {}
+    files = list(files)
+    for done, path in enumerate(files, 1):
+        data, notice = read_source(path)
+        if notice is not None:
+            notices.append(notice)
+        if data is None:
+            continue
+        try:
+            facts, syntax = load_file(path, data)
+        except (ValueError, RecursionError) as error:  # a file tree-sitter cannot take
+            notices.append(Notice(path, "unreadable", f"could not be parsed: {error}"))
+            continue
+        if syntax is not None:
+            notices.append(syntax)
+        modules[path] = facts
+        sources[path] = data
+        if progress is not None:
+            progress(done, len(files))
+    return WorkspaceIndex(root, config, modules, sources)
+
+
+def run_rules(
+    analysis: Analysis,
+    paths: Iterable[Path],
+    rules: Sequence[type[Rule]] = RULES,
+    notices: list[Notice] | None = None,
+) -> list[Finding]:
+    """Findings of every enabled rule for ``paths``, with config severities and suppressions
+    applied. A rule that raises on one file is reported as a notice; the others still run."""
+    config = analysis.index.config
+    enabled = [(rule(), severity) for rule in rules if (severity := config.severity_for(rule.code, rule.severity))]
+    findings: list[Finding] = []
+    seen: set[tuple[str, Path, Span]] = set()
+    for path in paths:
+        facts = analysis.index.modules.get(path)
+        if facts is None:
+            continue
+        suppressions = suppressions_of(facts)
+        for rule, severity in enabled:
+            try:
+                produced = list(rule.check(analysis, path))
+            except Exception as error:  # noqa: BLE001 - one rule's bug must not hide the rest
+                if notices is not None:
+                    notices.append(Notice(path, "rule-error", f"{rule.code} failed: {error!r}"))
+                continue
+            for finding in produced:
+                key = (finding.code, finding.path, finding.span)
+                if key in seen:
+                    continue
+                seen.add(key)
+                row = analysis.index.modules[finding.path].lines.row_of(finding.span.start)
+                target = suppressions if finding.path == path else suppressions_of(analysis.index.modules[finding.path])
+                if target.hides(finding, row):
+                    continue
+                if severity is not finding.severity:
+                    finding = Finding(finding.code, finding.name, severity, finding.message, finding.path,
+                                      finding.span, finding.related, finding.fixes)
+                findings.append(finding)
+    findings.sort(key=lambda f: (str(f.path), f.span.start, f.code))
+    return findings
+
+
+def analyze(
+    paths: Sequence[Path],
+    *,
+    config: Config | None = None,
+    select: Sequence[str] = (),
+    ignore: Sequence[str] = (),
+    progress: Progress | None = None,
+) -> Report:
+    """Analyse the workspace that holds each path and report the findings inside the paths.
+    Raises ``ConfigError`` for an invalid config."""
+    report = Report()
+    roots: dict[Path, list[Path]] = {}
+    for given in paths:
+        path = Path(given).absolute()
+        if not path.exists():
+            report.notices.append(Notice(path, "not-found", "no such file or directory"))
+            continue
+        path = path.resolve()
+        roots.setdefault(find_workspace_root(path), []).append(path)
+    rules = [rule for rule in RULES if (not select or _matches(rule.code, select)) and not _matches(rule.code, ignore)]
+    for root, scopes in roots.items():
+        root_config = config if config is not None else load_config(root)
+        discovery = discover(root, ignore_globs=root_config.ignore)
+        report.notices.extend(discovery.notices)
+        index = build_index(root, root_config, discovery.files, report.notices, progress)
+        analysis = Analysis(index)
+        in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
+        report.files_analysed += len(in_scope)
+        report.findings.extend(run_rules(analysis, in_scope, rules, report.notices))
+    return report
+
+
+def _matches(code: str, patterns: Sequence[str]) -> bool:
+    return any(code.startswith(pattern.strip().upper()) for pattern in patterns if pattern.strip())
+
+
+__all__ = ["DEFAULT_CONFIG", "analyze", "build_index", "load_file", "run_rules"]

@@ -1,0 +1,172 @@
+"""The auth check a fix inserts: the project's own helper, called the way the project calls it.
+
+The helper is the auth primitive (or the project's function wrapping one) that the workspace calls
+most; it is imported the way an existing call site imports it (the same alias specifier, or a
+relative path from the file being fixed), and called with the same arguments when those can be
+imported too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..facts.model import FileFacts, Unit
+from ..model import Fix, TextEdit
+from ..workspace.calls import Event, Kind
+from ..workspace.index import WorkspaceIndex
+from ..workspace.summaries import Summaries
+from .edits import add_import, insert_statements, merge_insertions, style_of
+
+_IDENTIFIER = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)(?!\s*:)")
+_KEYWORDS = frozenset(
+    {"await", "true", "false", "null", "undefined", "new", "typeof", "void", "this", "async", "function", "return"}
+)
+_GLOBALS = frozenset({"process", "Object", "JSON", "Date", "Math", "String", "Number", "Boolean", "Array"})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSpec:
+    name: str  # the local name the call uses
+    imported: str  # the export it names ("default" for a default import)
+    specifier: str | None  # as written at the example site, when it is not relative
+    target: Path | None  # the file a relative import resolves to
+
+
+@dataclass(frozen=True, slots=True)
+class AuthHelper:
+    call: str  # `verifySession()`, `auth.api.getSession({ headers: await headers() })`
+    imports: tuple[ImportSpec, ...]
+    nullable: bool  # returns null when signed out, so the guard tests it
+    clerk: bool  # Clerk's `auth()` returns `{ userId }`, never null
+
+
+def _import_spec(index: WorkspaceIndex, facts: FileFacts, name: str) -> ImportSpec | None:
+    imported = facts.import_by_local.get(name)
+    if imported is not None:
+        if imported.source.startswith("."):
+            target = index.resolve_import(facts.path, imported.source)
+            if target is None:
+                return None
+            return ImportSpec(name, imported.imported, None, target)
+        return ImportSpec(name, imported.imported, imported.source, None)
+    if name in facts.bindings and any(export.local == name and export.exported == name for export in facts.exports):
+        return ImportSpec(name, name, None, facts.path)
+    return None
+
+
+def _helper_from(index: WorkspaceIndex, summaries: Summaries, path: Path, event: Event) -> AuthHelper | None:
+    facts = index.modules[path]
+    source = index.sources.get(path)
+    if source is None:
+        return None
+    call = " ".join(source[event.span.start : event.span.end].decode("utf-8", "replace").split())
+    if len(call) > 120:
+        return None
+    imports: list[ImportSpec] = []
+    for name in dict.fromkeys(_IDENTIFIER.findall(call)):
+        if name in _KEYWORDS or name in _GLOBALS:
+            continue
+        spec = _import_spec(index, facts, name)
+        if spec is None:
+            return None  # the call needs a local value we cannot bring along
+        imports.append(spec)
+    if not imports:
+        return None
+    nullable = event.nullable
+    if event.kind is Kind.CALL and event.callee is not None:
+        first, second = event.callee
+        units = []
+        if isinstance(second, int):
+            units = [summaries.unit(first, second)]
+        elif second.body is not None:
+            units = [summaries.unit(first, second.body)]
+        nullable = not any(summary.enforces for summary in units)
+    clerk = any((spec.specifier or "").startswith("@clerk/") and spec.imported == "auth" for spec in imports)
+    return AuthHelper(call, tuple(imports), nullable, clerk and call.startswith("auth("))
+
+
+def choose_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper | None:
+    """The auth call the workspace makes most, among those a fix can reproduce elsewhere."""
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[tuple[Path, Event]]] = {}
+    for (path, _), summary in summaries.units.items():
+        for event in summary.events:
+            is_auth = event.kind is Kind.AUTH or (
+                event.kind is Kind.CALL and summaries._callee_auth(event)  # noqa: SLF001
+            )
+            if not is_auth:
+                continue
+            key = event.label.split("(")[0]
+            counts[key] += 1
+            examples.setdefault(key, []).append((path, event))
+    preferred = [entry.split("#")[-1] for entry in index.config.auth_primitives]
+    ordered = sorted(counts, key=lambda key: (key.split(".")[0] not in preferred, -counts[key], key))
+    for key in ordered:
+        for path, event in examples[key][:5]:
+            helper = _helper_from(index, summaries, path, event)
+            if helper is not None:
+                return helper
+    return None
+
+
+def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit, label: str) -> Fix | None:
+    source = index.sources[path]
+    facts = index.modules[path]
+    style = style_of(source, facts)
+    edits: list[TextEdit] = []
+    for spec in helper.imports:
+        if spec.name in facts.import_by_local or spec.name in facts.bindings:
+            continue
+        if spec.specifier is not None:
+            specifier = spec.specifier
+        elif spec.target is not None:
+            if spec.target == path:
+                continue
+            specifier = index.resolver.specifier_for(path, spec.target, prefer_alias=False)
+        else:
+            return None
+        default = spec.imported == "default"
+        imported_name = spec.name if default or spec.imported == spec.name else f"{spec.imported} as {spec.name}"
+        edit = add_import(path, source, facts, imported_name, specifier, default=default)
+        if edit is not None:
+            edits.append(edit)
+    body_text = source[unit.span.start : unit.span.end]
+    variable = "session"
+    if re.search(rb"\b(const|let|var)\s+session\b|\bsession\s*[:,)]", body_text):
+        variable = "authSession"
+    bail = _bail(index, path, facts, source, edits, style.quote)
+    if bail is None:
+        return None
+    semicolon = style.semicolon or ""
+    if helper.clerk:
+        if re.search(rb"\buserId\b", body_text):
+            return None
+        lines = [f"const {{ userId }} = await {helper.call}{semicolon}", f"if (!userId) {bail}{semicolon}"]
+    elif helper.nullable:
+        lines = [f"const {variable} = await {helper.call}{semicolon}", f"if (!{variable}) {bail}{semicolon}"]
+    else:
+        lines = [f"const {variable} = await {helper.call}{semicolon}"]
+    edits = merge_insertions(edits)
+    edits.extend(insert_statements(path, source, unit, lines, style))
+    call_name = helper.call.split("(")[0]
+    return Fix(f"Check auth first: insert `await {call_name}()` in {label}", tuple(edits), "safe")
+
+
+def _bail(
+    index: WorkspaceIndex, path: Path, facts: FileFacts, source: bytes, edits: list[TextEdit], quote: str
+) -> str | None:
+    setting = index.config.unauthorized
+    if setting.startswith("redirect:"):
+        target = setting.partition(":")[2]
+        existing = facts.import_by_local.get("redirect")
+        if existing is None:
+            edit = add_import(path, source, facts, "redirect", "next/navigation")
+            if edit is not None:
+                edits.append(edit)
+        elif existing.source != "next/navigation":
+            return None
+        return f"redirect({quote}{target}{quote})"
+    return f"throw new Error({quote}Unauthorized{quote})"

@@ -1,0 +1,148 @@
+"""Building text edits that read as if the project's authors wrote them: their quotes, their
+semicolons, their indentation, imports where their imports are."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..facts.model import FileFacts, Unit
+from ..model import Span, TextEdit
+
+
+@dataclass(frozen=True, slots=True)
+class Style:
+    quote: str
+    semicolon: str
+    indent_unit: str
+    newline: str
+
+
+_INDENT = re.compile(rb"^([ \t]+)\S", re.MULTILINE)
+
+
+def style_of(source: bytes, facts: FileFacts) -> Style:
+    quote, semicolon = "'", ";"
+    for imported in facts.imports:
+        text = source[imported.span.start : imported.span.end]
+        quote = '"' if text.rstrip(b"; \t").endswith(b'"') else "'"
+        semicolon = ";" if text.rstrip().endswith(b";") else ""
+        break
+    else:
+        for directive in (facts.use_server,):
+            if directive is not None:
+                text = source[directive.start : directive.end]
+                quote = '"' if text.startswith(b'"') else "'"
+                semicolon = ";" if text.rstrip().endswith(b";") else ""
+    indents = [match.group(1) for match in _INDENT.finditer(source[:20000])]
+    unit = "  "
+    if indents:
+        smallest = min(indents, key=len)
+        unit = smallest.decode() if smallest else "  "
+        if unit.startswith("\t"):
+            unit = "\t"
+    newline = "\r\n" if b"\r\n" in source[:4000] else "\n"
+    return Style(quote, semicolon, unit, newline)
+
+
+def line_indent(source: bytes, offset: int) -> str:
+    start = source.rfind(b"\n", 0, offset) + 1
+    end = start
+    while end < len(source) and source[end : end + 1] in (b" ", b"\t"):
+        end += 1
+    return source[start:end].decode()
+
+
+def import_insertion_point(source: bytes, facts: FileFacts) -> int:
+    """After the last top-level import, else after the directive prologue, else at the top."""
+    if facts.imports:
+        end = max(imported.span.end for imported in facts.imports)
+        return _end_of_line(source, end)
+    if facts.use_server is not None or facts.directives:
+        return _end_of_line(source, facts.use_server.end if facts.use_server else 0)
+    return 0
+
+
+def _end_of_line(source: bytes, offset: int) -> int:
+    newline = source.find(b"\n", offset)
+    return len(source) if newline == -1 else newline + 1
+
+
+def add_import(
+    path: Path, source: bytes, facts: FileFacts, name: str, specifier: str, *, default: bool = False
+) -> TextEdit | None:
+    """An edit importing ``name`` from ``specifier``, or None when the file already has it."""
+    existing = facts.import_by_local.get(name)
+    if existing is not None:
+        return None
+    style = style_of(source, facts)
+    clause = name if default else f"{{ {name} }}"
+    line = f"import {clause} from {style.quote}{specifier}{style.quote}{style.semicolon}{style.newline}"
+    at = import_insertion_point(source, facts)
+    if at == len(source) and source and not source.endswith(b"\n"):
+        line = style.newline + line
+    elif at > 0 and not facts.imports:
+        # after a directive prologue: keep a blank line between directive and imports
+        line = style.newline + line
+    return TextEdit(path, Span(at, at), line)
+
+
+def insert_statements(path: Path, source: bytes, unit: Unit, lines: list[str], style: Style) -> list[TextEdit]:
+    """Edits that make ``lines`` the first statements of ``unit`` (after its directives), making it
+    `async` if it is not and turning an expression body into a block."""
+    edits: list[TextEdit] = []
+    if not unit.is_async:
+        edits.append(TextEdit(path, Span(unit.async_at, unit.async_at), "async "))
+    nl = style.newline
+    if not unit.body_is_block:
+        indent = line_indent(source, unit.span.start)
+        inner = indent + style.indent_unit
+        expression = source[unit.body.start : unit.body.end].decode("utf-8")
+        body = "{" + nl + "".join(f"{inner}{line}{nl}" for line in lines)
+        body += f"{inner}return {expression}{style.semicolon}{nl}{indent}}}"
+        edits.append(TextEdit(path, Span(unit.body.start, unit.body.end), body))
+        return edits
+    if unit.first_statement is not None:
+        at = unit.first_statement
+        indent = line_indent(source, at)
+        line_start = source.rfind(b"\n", 0, at) + 1
+        if source[line_start:at].strip():
+            # a one-line body: `{ await db.x() }` stays on one line
+            edits.append(TextEdit(path, Span(at, at), " ".join(lines) + " "))
+        else:
+            edits.append(TextEdit(path, Span(at, at), "".join(f"{line}{nl}{indent}" for line in lines)))
+        return edits
+    if unit.directives_end is not None:
+        at = unit.directives_end
+        indent = line_indent(source, at)
+        edits.append(TextEdit(path, Span(at, at), "".join(f"{nl}{indent}{line}" for line in lines)))
+        return edits
+    # an empty block `{}` or `{ }`
+    indent = line_indent(source, unit.span.start)
+    inner = indent + style.indent_unit
+    text = "{" + nl + "".join(f"{inner}{line}{nl}" for line in lines) + indent + "}"
+    edits.append(TextEdit(path, Span(unit.body.start, unit.body.end), text))
+    return edits
+
+
+def merge_insertions(edits: list[TextEdit]) -> list[TextEdit]:
+    """Join insertions at the same offset into one edit, in order, so every client applies them
+    the same way (LSP leaves the order of same-position edits to the array order)."""
+    merged: dict[tuple[Path, int, int], TextEdit] = {}
+    for edit in edits:
+        key = (edit.path, edit.span.start, edit.span.end)
+        previous = merged.get(key)
+        if previous is not None and edit.span.start == edit.span.end:
+            merged[key] = TextEdit(edit.path, edit.span, previous.content + edit.content)
+        else:
+            merged[key] = edit
+    return list(merged.values())
+
+
+def apply_edits(source: bytes, edits: list[TextEdit] | tuple[TextEdit, ...]) -> bytes:
+    """Apply non-overlapping edits to one file's text (last first, so offsets stay valid)."""
+    result = source
+    for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
+        result = result[: edit.span.start] + edit.content.encode("utf-8") + result[edit.span.end :]
+    return result

@@ -1,0 +1,55 @@
+"""Text → tree: the tree-sitter grammars and parsers, one per grammar, reused for every file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import tree_sitter_typescript as tst
+from tree_sitter import Language, Node, Parser, Tree
+
+TYPESCRIPT = Language(tst.language_typescript())
+# The tsx grammar is a superset that also accepts JSX; plain JavaScript parses with it too, and the
+# typescript grammar would misread `<T>expr` casts as JSX-free code only in .ts files.
+TSX = Language(tst.language_tsx())
+
+_PARSERS: dict[int, Parser] = {}
+
+
+def grammar_for(path: Path | str) -> Language:
+    name = str(path)
+    if name.endswith((".ts", ".mts", ".cts")):
+        return TYPESCRIPT
+    return TSX
+
+
+def parser_for(language: Language) -> Parser:
+    key = id(language)
+    parser = _PARSERS.get(key)
+    if parser is None:
+        parser = _PARSERS[key] = Parser(language)
+    return parser
+
+
+def parse(path: Path | str, data: bytes, old_tree: Tree | None = None) -> Tree:
+    """Parse ``data``; with ``old_tree`` (already ``edit``-ed) tree-sitter reuses unchanged subtrees."""
+    parser = parser_for(grammar_for(path))
+    if old_tree is not None:
+        return parser.parse(data, old_tree)
+    return parser.parse(data)
+
+
+def first_error(root: Node) -> Node | None:
+    """The first ERROR or MISSING node, or None. Cheap when the tree has none: ``has_error`` is
+    cached on every node, so only erroneous branches are entered."""
+    if not root.has_error:
+        return None
+    node = root
+    while True:
+        if node.is_error or node.is_missing:
+            return node
+        for child in node.children:
+            if child.has_error or child.is_missing:
+                node = child
+                break
+        else:
+            return node

@@ -1,0 +1,239 @@
+"""Each call, classified once: an auth primitive, a data access, a call into another workspace
+function, a sign-in flow, a cookie read… Summaries are computed from these events, never from the
+calls again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+from pathlib import Path
+
+from ..facts.model import Binding, Call
+from ..model import Span
+from . import vocabulary as vocab
+from .index import Target, WorkspaceIndex
+from .resolve import ModuleResolver
+
+
+class Kind(IntEnum):
+    AUTH = 1
+    DATA = 2
+    CALL = 3
+    FLOW = 4
+    COOKIE = 5
+    VERIFY = 6
+    VALIDATE = 7
+    BAILOUT = 8
+
+
+# A summary key: a unit of a module.
+UnitKey = tuple[Path, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    kind: Kind
+    span: Span
+    label: str  # how the call reads: `db.post.delete`, `verifySession`
+    mutation: bool = False
+    callee: tuple[Path, Binding] | UnitKey | None = None  # for CALL: a binding, or a member's unit
+    nullable: bool = False  # for AUTH: the result is null when nobody is signed in
+
+
+def label_of(chain: tuple[str, ...]) -> str:
+    text = ".".join(part for part in chain if part != "new").replace(".()", "()")
+    return text.replace(".[]", "[]")
+
+
+class CallClassifier:
+    def __init__(self, index: WorkspaceIndex) -> None:
+        self.index = index
+        self._client_cache: dict[tuple[Path, str], bool] = {}
+        config = index.config
+        self._auth_names = {entry for entry in config.auth_primitives if "#" not in entry and "." not in entry}
+        self._auth_members = [tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e]
+        self._auth_exports = self._module_entries(config.auth_primitives)
+        self._data_names = {entry for entry in config.data_clients if "#" not in entry and "." not in entry}
+        self._data_exports = self._module_entries(config.data_clients)
+
+    def _module_entries(self, entries: tuple[str, ...]) -> set[tuple[str, str]]:
+        """`module#export` entries, as (specifier, name) and, when the module is a workspace file, as
+        (absolute path, name) too, so both imports that resolve and imports that don't match."""
+        found: set[tuple[str, str]] = set()
+        anchor = self.index.root / "nextguard.config-anchor.ts"
+        for entry in entries:
+            if "#" not in entry:
+                continue
+            module, _, name = entry.partition("#")
+            found.add((module, name))
+            path = self.index.resolver.resolve(anchor, module)
+            if path is None and not module.startswith("."):
+                # a path relative to the workspace root, as config files usually write them
+                path = self.index.resolver.resolve(anchor, "./" + module)
+            if path is not None:
+                found.add((str(path), name))
+        return found
+
+    def _matches_module_entry(self, target: Target, entries: set[tuple[str, str]]) -> bool:
+        if not entries:
+            return False
+        if target.kind == "external":
+            return (target.specifier, target.name) in entries
+        if target.kind == "binding" and target.path is not None:
+            return (str(target.path), target.name) in entries
+        return False
+
+    # -- data clients -----------------------------------------------------------------------------
+
+    def is_client(self, target: Target) -> bool:
+        if target.kind == "external":
+            package = ModuleResolver.package_name(target.specifier)
+            return package in vocab.DATA_PACKAGES and target.name in vocab.CLIENT_EXPORTS
+        if target.kind == "binding" and target.path is not None:
+            return self.binding_is_client(target.path, target.name)
+        return False
+
+    def binding_is_client(self, path: Path, name: str) -> bool:
+        key = (path, name)
+        cached = self._client_cache.get(key)
+        if cached is not None:
+            return cached
+        self._client_cache[key] = False  # cycles are not clients
+        binding = self.index.binding_in(path, name)
+        result = False
+        if binding is not None and binding.body is None and binding.init:
+            init = binding.init
+            constructor = init[1:] if init[0] == "new" else init
+            if constructor:
+                origin = self.index.target(path, (constructor[0],))
+                if origin.kind == "external":
+                    result = ModuleResolver.package_name(origin.specifier) in vocab.DATA_PACKAGES and (
+                        origin.name in vocab.CLIENT_FACTORIES or origin.name in vocab.CLIENT_EXPORTS
+                    )
+                elif origin.kind == "binding" and origin.path is not None:
+                    result = self.binding_is_client(origin.path, origin.name)
+                if not result and init[0] == "new" and constructor[-1] == "PrismaClient":
+                    result = True
+        if not result and self._matches_module_entry(Target("binding", path, name, ()), self._data_exports):
+            result = True
+        self._client_cache[key] = result
+        return result
+
+    # -- classification ---------------------------------------------------------------------------
+
+    def classify(self, path: Path, call: Call) -> list[Event]:
+        chain = call.chain
+        if not chain or chain == ("",):
+            return []
+        events: list[Event] = []
+        label = label_of(chain)
+        target = self.index.target(path, chain)
+        last = chain[-1]
+        if self._is_auth(target, chain):
+            nullable = last in vocab.NULLABLE_AUTH or (target.name in vocab.NULLABLE_AUTH and not target.rest)
+            return [Event(Kind.AUTH, call.span, label, nullable=nullable)]
+        if last in vocab.AUTH_FLOW_NAMES:
+            events.append(Event(Kind.FLOW, call.span, label))
+        data = self._data_access(target, chain, call)
+        if data is not None:
+            events.append(Event(Kind.DATA, call.span, label, mutation=data))
+            return events
+        if target.kind == "binding" and target.path is not None and not target.rest:
+            binding = self.index.binding_in(target.path, target.name)
+            if binding is not None:
+                events.append(Event(Kind.CALL, call.span, label, callee=(target.path, binding)))
+        elif target.kind == "member" and target.path is not None and not target.rest:
+            owner, _, member = target.name.partition(".")
+            binding = self.index.binding_in(target.path, owner)
+            if binding is not None and member in binding.members:
+                events.append(Event(Kind.CALL, call.span, label, callee=(target.path, binding.members[member])))
+        if target.kind == "external" and not target.rest:
+            if target.specifier == vocab.NEXT_HEADERS and target.name in vocab.REQUEST_STATE_CALLS:
+                events.append(Event(Kind.COOKIE, call.span, label))
+            elif target.specifier == "next/navigation" and target.name in vocab.BAILOUT_CALLS:
+                events.append(Event(Kind.BAILOUT, call.span, label))
+        if vocab.VERIFY_NAME.match(last) or (
+            len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and last in vocab.PRISMA_READS
+        ):
+            events.append(Event(Kind.VERIFY, call.span, label))
+        if last in vocab.VALIDATION_CALLS and len(chain) >= 2:
+            events.append(Event(Kind.VALIDATE, call.span, label))
+        return events
+
+    def _is_auth(self, target: Target, chain: tuple[str, ...]) -> bool:
+        if target.kind == "external" and not target.rest and (target.specifier, target.name) in vocab.AUTH_IMPORTS:
+            return True
+        if target.kind == "binding" and not target.rest and target.path is not None:
+            binding = self.index.binding_in(target.path, target.name)
+            if (
+                binding is not None
+                and binding.destructured
+                and binding.name == "auth"
+                and binding.init
+                and binding.init[0] in vocab.AUTH_FACTORIES
+            ):
+                return True
+        for suffix in vocab.AUTH_MEMBER_SUFFIXES:
+            if len(chain) >= len(suffix) and chain[-len(suffix) :] == suffix:
+                return True
+        if self._auth_names and ((chain[0] in self._auth_names and len(chain) == 1) or chain[-1] in self._auth_names):
+            return True
+        for member in self._auth_members:
+            if len(chain) >= len(member) and chain[-len(member) :] == member:
+                return True
+        return not target.rest and self._matches_module_entry(target, self._auth_exports)
+
+    def _data_access(self, target: Target, chain: tuple[str, ...], call: Call) -> bool | None:
+        """None when the call is not a data access, else whether it mutates."""
+        if chain[0] == "new":
+            return None
+        last = chain[-1]
+        client = self.is_client(target)
+        if self._data_names and chain[0] in self._data_names and len(chain) >= 2:
+            return bool(vocab.GENERIC_MUTATION.match(last))
+        if target.rest == () and self._matches_module_entry(target, self._data_exports) and call.tagged:
+            return True
+        if (
+            len(chain) >= 2
+            and target.kind in ("external", "binding")
+            and self._matches_module_entry(Target(target.kind, target.path, target.name, ()), self._data_exports)
+        ):
+            return bool(vocab.GENERIC_MUTATION.match(last))
+        clientish = client or any(part.lower() in vocab.CLIENT_NAMES for part in chain[:-1])
+        if len(chain) >= 3 and last in vocab.PRISMA_READS | vocab.PRISMA_WRITES and chain[-2] not in ("()", "[]", ""):
+            if clientish or last in vocab.PRISMA_DISTINCT:
+                return last in vocab.PRISMA_WRITES
+        if len(chain) >= 2 and last in vocab.PRISMA_RAW:
+            return vocab.PRISMA_RAW[last]
+        if len(chain) >= 4 and chain[-3] == "from" and chain[-2] == "()" and last in vocab.SUPABASE_OPS:
+            return vocab.SUPABASE_OPS[last]
+        if len(chain) >= 2 and last in vocab.KYSELY_OPS:
+            return vocab.KYSELY_OPS[last]
+        if len(chain) >= 2 and last in vocab.MONGO_DISTINCT and (
+            client or chain[-2][:1].isupper() or (len(chain) >= 4 and chain[-3] == "collection")
+        ):
+            return vocab.MONGO_DISTINCT[last]
+        if call.tagged and (client or (chain[-1] == "sql" and self._sql_tag_executes(target))):
+            return bool(vocab.SQL_MUTATION.match(call.string_arg or ""))
+        if len(chain) == 2 and last in ("query", "execute") and (
+            client or chain[0].lower() in ("pool", "db", "client", "conn", "connection", "pg", "mysql", "database")
+        ):
+            return bool(vocab.SQL_MUTATION.match(call.string_arg or ""))
+        if len(chain) == 2 and last in vocab.DRIZZLE_OPS and clientish:
+            return vocab.DRIZZLE_OPS[last]
+        if len(chain) == 2 and client and last in vocab.MONGO_GENERIC:
+            return vocab.MONGO_GENERIC[last]
+        if client and len(chain) >= 2 and chain[1] not in ("()", "[]"):
+            return bool(vocab.GENERIC_MUTATION.match(last))
+        if len(chain) >= 2 and chain[0] == "supabase" and last == "rpc":
+            return True
+        return None
+
+    @staticmethod
+    def _sql_tag_executes(target: Target) -> bool:
+        # drizzle's and Prisma's `sql` build query fragments; @vercel/postgres', neon's and
+        # postgres.js' `sql` run the query.
+        if target.kind != "external":
+            return False
+        package = ModuleResolver.package_name(target.specifier)
+        return package in vocab.DATA_PACKAGES and package not in ("drizzle-orm", "@prisma/client", "kysely")

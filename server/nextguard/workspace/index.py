@@ -1,0 +1,236 @@
+"""The workspace index: every module's facts, how their names resolve across files, and what kind
+of file each one is to Next.js. Summaries (``summaries.py``) and rules read it; nothing here knows
+about rules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+
+from ..config import Config
+from ..facts.model import Binding, FileFacts, Import
+from .resolve import ModuleResolver
+
+# App Router files that Next.js renders or routes itself.
+SPECIAL_APP_FILES = frozenset(
+    {"page", "layout", "template", "default", "loading", "error", "global-error", "not-found", "route"}
+)
+ROUTE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
+_NON_APP_DIRS = frozenset(
+    {"scripts", "prisma", "drizzle", "migrations", "seed", "seeds", "e2e", "cypress", "playwright"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """What a callee chain names. ``kind`` is ``binding`` (a module-level name of a workspace file),
+    ``member`` (a function in an object-of-functions binding), ``external`` (an export of a package
+    or of a module that did not resolve) or ``local`` (a parameter, local variable or global)."""
+
+    kind: str
+    path: Path | None  # the workspace file for binding/member
+    name: str  # binding name, export name, or the root identifier
+    rest: tuple[str, ...]  # what the chain does with it after naming it
+    specifier: str = ""  # for external: the import specifier
+
+
+class WorkspaceIndex:
+    def __init__(
+        self, root: Path, config: Config, modules: dict[Path, FileFacts], sources: dict[Path, bytes]
+    ) -> None:
+        self.root = root
+        self.config = config
+        self.modules = modules
+        self.sources = sources
+        self.resolver = ModuleResolver(root, modules.keys())
+        self._import_cache: dict[tuple[Path, str], Path | None] = {}
+        self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
+
+    # -- files ------------------------------------------------------------------------------------
+
+    def rel(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def app_kind(self, path: Path) -> str | None:
+        """``page``, ``layout``, ``route`` … for App Router special files, else None."""
+        parts = PurePosixPath(self.rel(path)).parts
+        if "app" not in parts[:-1]:
+            return None
+        stem = parts[-1].split(".")[0]
+        return stem if stem in SPECIAL_APP_FILES else None
+
+    def in_app_dir(self, path: Path) -> bool:
+        parts = PurePosixPath(self.rel(path)).parts
+        return "app" in parts[:-1] or "pages" in parts[:-1]
+
+    def is_outside_bundle(self, path: Path) -> bool:
+        """Scripts, seeds, migrations and config files run under plain Node, never in the Next.js
+        bundle, where `import 'server-only'` would throw."""
+        rel = PurePosixPath(self.rel(path))
+        name = rel.name
+        if ".config." in name or name.startswith(("middleware.", "proxy.", "instrumentation")):
+            return True
+        if name.startswith(("seed.", "seed-", "migrate")):
+            return True
+        return any(part in _NON_APP_DIRS for part in rel.parts[:-1])
+
+    # -- imports and exports ----------------------------------------------------------------------
+
+    def resolve_import(self, importer: Path, specifier: str) -> Path | None:
+        key = (importer.parent, specifier)
+        if key not in self._import_cache:
+            self._import_cache[key] = self.resolver.resolve(importer, specifier)
+        return self._import_cache[key]
+
+    def resolve_export(self, path: Path, name: str) -> tuple[Path, Binding] | tuple[str, str] | None:
+        """Follow `export … from` and `export *` to the binding that ``name`` exported from ``path``
+        is. Returns (path, binding), or (specifier, name) when it leaves the workspace."""
+        key = (path, name)
+        if key in self._export_cache:
+            return self._export_cache[key]
+        self._export_cache[key] = None  # a cycle resolves to nothing
+        result = self._resolve_export(path, name)
+        self._export_cache[key] = result
+        return result
+
+    def _resolve_export(self, path: Path, name: str) -> tuple[Path, Binding] | tuple[str, str] | None:
+        facts = self.modules.get(path)
+        if facts is None:
+            return None
+        for export in facts.exports:
+            if export.exported != name:
+                continue
+            if export.local is not None:
+                binding = facts.bindings.get(export.local)
+                if binding is not None:
+                    return (path, binding)
+                imported = self.import_of(facts, export.local)
+                if imported is not None:
+                    return self._follow_import(path, imported.source, imported.imported)
+                return None
+            if export.source is not None and export.imported is not None:
+                return self._follow_import(path, export.source, export.imported)
+        for source in facts.star_exports:
+            target = self.resolve_import(path, source)
+            if target is not None:
+                found = self.resolve_export(target, name)
+                if found is not None:
+                    return found
+        return None
+
+    def _follow_import(
+        self, importer: Path, source: str, name: str
+    ) -> tuple[Path, Binding] | tuple[str, str] | None:
+        target = self.resolve_import(importer, source)
+        if target is None:
+            return (source, name)
+        if name == "*":
+            return None
+        return self.resolve_export(target, name)
+
+    @staticmethod
+    def import_of(facts: FileFacts, local: str) -> Import | None:
+        return facts.import_by_local.get(local)
+
+    def target(self, path: Path, chain: tuple[str, ...]) -> Target:
+        """What the callee chain of a call in ``path`` names."""
+        facts = self.modules[path]
+        if not chain:
+            return Target("local", None, "", ())
+        if chain[0] == "new":
+            chain = chain[1:]
+            if not chain:
+                return Target("local", None, "", ())
+        root, rest = chain[0], chain[1:]
+        imported = facts.import_by_local.get(root)
+        if imported is not None:
+            name = imported.imported
+            if name == "*":
+                if not rest:
+                    return Target("external", None, "*", rest, imported.source)
+                name, rest = rest[0], rest[1:]
+            found = self._follow_import(path, imported.source, name)
+            return self._target_from(found, rest, name, imported.source)
+        binding = facts.bindings.get(root)
+        if binding is not None:
+            return self._target_from((path, binding), rest, root, "")
+        return Target("local", None, root, rest)
+
+    @staticmethod
+    def _target_from(
+        found: tuple[Path, Binding] | tuple[str, str] | None, rest: tuple[str, ...], name: str, specifier: str
+    ) -> Target:
+        if found is None:
+            return Target("external", None, name, rest, specifier)
+        first, second = found
+        if isinstance(first, Path) and isinstance(second, Binding):
+            if rest and rest[0] in second.members:
+                return Target("member", first, f"{second.name}.{rest[0]}", rest[1:])
+            return Target("binding", first, second.name, rest)
+        return Target("external", None, str(second), rest, str(first))
+
+    # -- the import graph -------------------------------------------------------------------------
+
+    def imports_of(self, path: Path) -> Iterable[Path]:
+        facts = self.modules[path]
+        sources = {imported.source for imported in facts.imports if not imported.type_only}
+        sources.update(export.source for export in facts.exports if export.source is not None)
+        sources.update(facts.star_exports)
+        for source in sources:
+            target = self.resolve_import(path, source)
+            if target is not None and target in self.modules:
+                yield target
+
+    @cached_property
+    def reachable_from_app(self) -> frozenset[Path]:
+        """Modules the Next.js app bundles: everything imported, transitively, from files under an
+        `app/` or `pages/` directory, and those files themselves."""
+        seen: set[Path] = set()
+        stack = [path for path in self.modules if self.in_app_dir(path)]
+        while stack:
+            path = stack.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            stack.extend(target for target in self.imports_of(path) if target not in seen)
+        return frozenset(seen)
+
+    @cached_property
+    def reexported_actions(self) -> dict[Path, set[str]]:
+        """Bindings that a `'use server'` module re-exports from another file: they are Server
+        Actions where they are defined, whatever that file's own directives say."""
+        result: dict[Path, set[str]] = {}
+
+        def add(found: tuple[Path, Binding] | tuple[str, str] | None, origin: Path) -> None:
+            if found is None:
+                return
+            first, second = found
+            if isinstance(first, Path) and isinstance(second, Binding) and first != origin:
+                result.setdefault(first, set()).add(second.name)
+
+        for path, facts in self.modules.items():
+            if facts.use_server is None or facts.use_client:
+                continue
+            for export in facts.exports:
+                if export.source is not None and export.imported not in (None, "*"):
+                    add(self._follow_import(path, export.source, str(export.imported)), path)
+                elif export.local is not None and export.local not in facts.bindings:
+                    imported = facts.import_by_local.get(export.local)
+                    if imported is not None and imported.imported not in ("*", ""):
+                        add(self._follow_import(path, imported.source, imported.imported), path)
+            for source in facts.star_exports:
+                target = self.resolve_import(path, source)
+                if target is None or target not in self.modules:
+                    continue
+                for export in self.modules[target].exports:
+                    add(self.resolve_export(target, export.exported), path)
+        return result
+
+    def binding_in(self, path: Path, name: str) -> Binding | None:
+        facts = self.modules.get(path)
+        return facts.bindings.get(name) if facts is not None else None
