@@ -33,7 +33,14 @@ FUNCTION_TYPES = frozenset(
 )
 # Expressions that wrap a value without changing what it is, for our purposes.
 _TRANSPARENT = frozenset(
-    {"parenthesized_expression", "await_expression", "as_expression", "satisfies_expression", "non_null_expression"}
+    {
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+        "instantiation_expression",
+    }
 )
 
 

@@ -104,3 +104,7 @@ class FileFacts:
     first_statement: Span | None = None
     syntax_error: Span | None = None
     import_by_local: dict[str, Import] = field(default_factory=dict)
+    # Derived by the workspace index, which clears them when resolution can change: the file
+    # each import specifier resolves to, and what each module-level name refers to.
+    resolved: dict[str, Path | None] = field(default_factory=dict, repr=False, compare=False)
+    names: dict[str, object] = field(default_factory=dict, repr=False, compare=False)

@@ -38,18 +38,28 @@ def parse(path: Path | str, data: bytes, old_tree: Tree | None = None) -> Tree:
     return parser.parse(data)
 
 
+def _grammar_quirk(node: Node) -> bool:
+    """tree-sitter-typescript reads a generic tagged template (`` prisma.$queryRaw<T>`…` ``) as an
+    instantiation expression missing a `!`; TypeScript accepts it, so it is not an error."""
+    parent = node.parent
+    return (
+        node.is_missing
+        and node.type == "!"
+        and parent is not None
+        and parent.type == "non_null_expression"
+        and any(child.type == "instantiation_expression" for child in parent.children)
+    )
+
+
 def first_error(root: Node) -> Node | None:
     """The first ERROR or MISSING node, or None. Cheap when the tree has none: ``has_error`` is
     cached on every node, so only erroneous branches are entered."""
     if not root.has_error:
         return None
-    node = root
-    while True:
-        if node.is_error or node.is_missing:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if (node.is_error or node.is_missing) and not _grammar_quirk(node):
             return node
-        for child in node.children:
-            if child.has_error or child.is_missing:
-                node = child
-                break
-        else:
-            return node
+        stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
+    return None

@@ -45,7 +45,6 @@ class WorkspaceIndex:
         self.modules = modules
         self.sources = sources
         self.resolver = ModuleResolver(root, modules.keys())
-        self._import_cache: dict[tuple[Path, str], Path | None] = {}
         self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
 
     # -- files ------------------------------------------------------------------------------------
@@ -82,10 +81,14 @@ class WorkspaceIndex:
     # -- imports and exports ----------------------------------------------------------------------
 
     def resolve_import(self, importer: Path, specifier: str) -> Path | None:
-        key = (importer.parent, specifier)
-        if key not in self._import_cache:
-            self._import_cache[key] = self.resolver.resolve(importer, specifier)
-        return self._import_cache[key]
+        facts = self.modules.get(importer)
+        if facts is None:
+            return self.resolver.resolve(importer, specifier)
+        resolved = facts.resolved
+        if specifier in resolved:
+            return resolved[specifier]
+        found = resolved[specifier] = self.resolver.resolve(importer, specifier)
+        return found
 
     def resolve_export(self, path: Path, name: str) -> tuple[Path, Binding] | tuple[str, str] | None:
         """Follow `export … from` and `export *` to the binding that ``name`` exported from ``path``
@@ -148,18 +151,30 @@ class WorkspaceIndex:
                 return Target("local", None, "", ())
         root, rest = chain[0], chain[1:]
         imported = facts.import_by_local.get(root)
-        if imported is not None:
-            name = imported.imported
-            if name == "*":
-                if not rest:
-                    return Target("external", None, "*", rest, imported.source)
-                name, rest = rest[0], rest[1:]
+        if imported is not None and imported.imported == "*":
+            if not rest:
+                return Target("external", None, "*", rest, imported.source)
+            name, rest = rest[0], rest[1:]
             found = self._follow_import(path, imported.source, name)
             return self._target_from(found, rest, name, imported.source)
-        binding = facts.bindings.get(root)
-        if binding is not None:
-            return self._target_from((path, binding), rest, root, "")
-        return Target("local", None, root, rest)
+        base = facts.names.get(root)
+        if base is None:
+            if imported is not None:
+                found = self._follow_import(path, imported.source, imported.imported)
+                base = self._target_from(found, (), imported.imported, imported.source)
+            elif root in facts.bindings:
+                base = self._target_from((path, facts.bindings[root]), (), root, "")
+            else:
+                base = Target("local", None, root, ())
+            facts.names[root] = base
+        assert isinstance(base, Target)
+        if not rest:
+            return base
+        if base.kind == "binding" and base.path is not None:
+            binding = self.modules[base.path].bindings.get(base.name)
+            if binding is not None and rest[0] in binding.members:
+                return Target("member", base.path, f"{binding.name}.{rest[0]}", rest[1:])
+        return Target(base.kind, base.path, base.name, rest, base.specifier)
 
     @staticmethod
     def _target_from(

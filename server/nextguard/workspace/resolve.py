@@ -78,6 +78,10 @@ class ModuleResolver:
         self._tsconfigs = TsConfigLocator(Path(self._root))
         self._packages = find_workspace_packages(Path(self._root))
         self._cache: dict[tuple[str, str], Path | None] = {}
+        # A bare specifier means the same from every directory under one tsconfig: cache it per
+        # config, not per directory (a large app imports `react` from hundreds of directories).
+        self._bare_cache: dict[tuple[int, str], str | None] = {}
+        self._paths: dict[str, Path] = {}
         self._real_dirs: dict[str, str] = {}
         self._all_configs: list[TsConfig] | None = None
 
@@ -91,6 +95,7 @@ class ModuleResolver:
         self._files.update(os.fspath(f) for f in added)
         self._files.difference_update(os.fspath(f) for f in removed)
         self._cache.clear()
+        self._bare_cache.clear()
         self._all_configs = None
 
     # -- public API ---------------------------------------------------------------------------
@@ -173,7 +178,11 @@ class ModuleResolver:
         if key in self._cache:
             return self._cache[key]
         found = self._resolve_uncached(directory, specifier)
-        result = Path(found) if found is not None else None
+        result: Path | None = None
+        if found is not None:
+            result = self._paths.get(found)
+            if result is None:
+                result = self._paths[found] = Path(found)
         self._cache[key] = result
         return result
 
@@ -183,6 +192,14 @@ class ModuleResolver:
         if _is_relative(specifier) or os.path.isabs(specifier):
             return self._probe(os.path.normpath(os.path.join(directory, specifier)))
         config = self._tsconfigs.for_dir(Path(directory))
+        key = (id(config), specifier)
+        if key in self._bare_cache:
+            return self._bare_cache[key]
+        found = self._resolve_bare(config, specifier)
+        self._bare_cache[key] = found
+        return found
+
+    def _resolve_bare(self, config: TsConfig | None, specifier: str) -> str | None:
         if config is not None:
             _, targets = _match_paths(config, specifier)
             for target in targets:

@@ -1,0 +1,5 @@
+"""`python -m nextguard` is `nextguard`."""
+
+from .cli.main import main
+
+raise SystemExit(main())

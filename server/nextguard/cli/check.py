@@ -1,0 +1,122 @@
+"""`nextguard check`: analyse, optionally fix, report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..engine import analyze
+from ..fixes.edits import apply_edits
+from ..model import Finding, Report, TextEdit
+from ..syntax.parse import first_error, parse
+from .output import print_json, print_text
+
+_PROGRESS_THRESHOLD = 300  # files: below this a scan is over before a bar would help
+
+
+def run_check(args: argparse.Namespace) -> int:
+    paths: list[Path] = args.paths
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"nextguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
+        return 2
+    fixed = 0
+    with _progress(enabled=sys.stderr.isatty() and not args.no_progress) as progress:
+        report = analyze(paths, select=args.select, ignore=args.ignore, progress=progress)
+        if args.fix:
+            # Fixes can enable each other (an import added once serves two findings): repeat until
+            # a pass applies nothing, so a second `--fix` run has nothing left to do.
+            for _ in range(5):
+                applied = _apply_fixes(report.findings, unsafe=args.unsafe_fixes)
+                if not applied:
+                    break
+                fixed += applied
+                report = analyze(paths, select=args.select, ignore=args.ignore, progress=progress)
+    for notice in report.notices:
+        print(f"nextguard: {_display(notice.path)}: {notice.message}", file=sys.stderr)
+    if args.format == "json":
+        print_json(report, _display)
+    else:
+        print_text(report, _display, fixed=fixed, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
+    if report.findings and not args.exit_zero:
+        return 1
+    return 0
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _apply_fixes(findings: list[Finding], *, unsafe: bool) -> int:
+    """Apply the first applicable fix of each finding, skipping fixes that overlap one already
+    taken in the same file, and never writing a file the fix would leave with new syntax errors."""
+    by_file: dict[Path, list[list[TextEdit]]] = defaultdict(list)
+    for finding in findings:
+        for fix in finding.fixes:
+            if fix.applicability == "safe" or unsafe:
+                edits = list(fix.edits)
+                if all(edit.path == edits[0].path for edit in edits):
+                    by_file[edits[0].path].append(edits)
+                break
+    applied = 0
+    for path, groups in by_file.items():
+        try:
+            source = path.read_bytes()
+        except OSError as error:
+            print(f"nextguard: cannot fix {_display(path)}: {error.strerror}", file=sys.stderr)
+            continue
+        taken: list[TextEdit] = []
+        count = 0
+        for group in groups:
+            if any(_overlaps(edit, other) for edit in group for other in taken):
+                continue
+            taken.extend(group)
+            count += 1
+        if not taken:
+            continue
+        fixed = apply_edits(source, taken)
+        had_error = first_error(parse(path, source).root_node) is not None
+        if not had_error and first_error(parse(path, fixed).root_node) is not None:
+            print(f"nextguard: not fixing {_display(path)}: the fix would not parse", file=sys.stderr)
+            continue
+        path.write_bytes(fixed)
+        applied += count
+    return applied
+
+
+def _overlaps(a: TextEdit, b: TextEdit) -> bool:
+    if a.span.start == a.span.end or b.span.start == b.span.end:
+        return a.span.start == b.span.start and a.span.end == b.span.end and a.content == b.content
+    return a.span.start < b.span.end and b.span.start < a.span.end
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+        task = bar.add_task("indexing", total=None, visible=False)
+
+        def update(done: int, total: int) -> None:
+            if total >= _PROGRESS_THRESHOLD:
+                bar.update(task, completed=done, total=total, visible=True)
+
+        yield update
+
+
+__all__ = ["Report", "run_check"]

@@ -1,0 +1,106 @@
+"""`nextguard check | rules | explain | lsp`: the command line front end.
+
+Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error (one line on stderr, no
+traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .. import __version__
+from ..config import ConfigError
+from ..rules.registry import BY_CODE, RULES
+from .check import run_check
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"nextguard: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_ERROR)
+
+
+def _codes(value: str) -> list[str]:
+    codes = [part.strip().upper() for part in value.split(",") if part.strip()]
+    for code in codes:
+        if not any(rule.code.startswith(code) for rule in RULES) or not code.startswith("NG"):
+            raise argparse.ArgumentTypeError(f"unknown rule code or prefix {code!r} (see `nextguard rules`)")
+    return codes
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nextguard", description="Finds the security mistakes Next.js Server Actions make easy.")
+    parser.add_argument("--version", action="version", version=f"nextguard {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = commands.add_parser("check", help="analyse a workspace and report findings")
+    check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--select", type=_codes, default=[], metavar="CODES", help="only these codes or prefixes")
+    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+    commands.add_parser("rules", help="list every rule")
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("code")
+
+    lsp = commands.add_parser("lsp", help="run the language server (stdio)")
+    lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            return run_check(args)
+        if args.command == "rules":
+            return _rules()
+        if args.command == "explain":
+            return _explain(args.code)
+        if args.command == "lsp":
+            from ..lsp.server import serve
+
+            return serve(args.tcp)
+    except ConfigError as error:
+        print(f"nextguard: config error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # the reader (`| head`) went away: stop quietly, as other command-line tools do
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _rules() -> int:
+    width = max(len(rule.name) for rule in RULES)
+    for rule in RULES:
+        print(f"{rule.code}  {rule.name:<{width}}  {rule.severity.value:<7}  {rule.doc().summary}")
+    return EXIT_CLEAN
+
+
+def _explain(code: str) -> int:
+    rule = BY_CODE.get(code.strip().upper())
+    if rule is None:
+        print(f"nextguard: unknown rule {code!r} (see `nextguard rules`)", file=sys.stderr)
+        return EXIT_ERROR
+    print(rule.doc().markdown(rule.code, rule.name), end="")
+    print(f"\nDefault severity: {rule.severity.value}. Docs: {rule.url()}")
+    return EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,108 @@
+"""Report formats: text like the linters people know, and JSON documented by
+`schemas/findings.schema.json`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..model import Finding, Report, Span
+from ..rules.registry import BY_CODE
+from ..syntax.positions import LineIndex
+
+Display = Callable[[Path], str]
+_SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "hint": "dim"}
+
+
+class _Positions:
+    """Line indexes per file, read once, for 1-based code-point positions."""
+
+    def __init__(self) -> None:
+        self._indexes: dict[Path, LineIndex] = {}
+
+    def of(self, path: Path, offset: int) -> dict[str, int]:
+        index = self._indexes.get(path)
+        if index is None:
+            try:
+                data = path.read_bytes()
+            except OSError:
+                data = b""
+            index = self._indexes[path] = LineIndex(data)
+        row, column = index.position(offset, "utf-32")
+        return {"row": row + 1, "column": column + 1}
+
+    def span(self, path: Path, span: Span) -> tuple[dict[str, int], dict[str, int]]:
+        return self.of(path, span.start), self.of(path, span.end)
+
+
+def finding_json(finding: Finding, display: Display, positions: _Positions) -> dict[str, Any]:
+    start, end = positions.span(finding.path, finding.span)
+    fix: dict[str, Any] | None = None
+    if finding.fixes:
+        first = finding.fixes[0]
+        edits = []
+        for edit in first.edits:
+            edit_start, edit_end = positions.span(edit.path, edit.span)
+            edits.append({"content": edit.content, "location": edit_start, "end_location": edit_end})
+        fix = {"message": first.title, "applicability": first.applicability, "edits": edits}
+    related = []
+    for item in finding.related:
+        item_start, item_end = positions.span(item.path, item.span)
+        related.append(
+            {"filename": display(item.path), "location": item_start, "end_location": item_end, "message": item.message}
+        )
+    rule = BY_CODE.get(finding.code)
+    result: dict[str, Any] = {
+        "code": finding.code,
+        "name": finding.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "filename": display(finding.path),
+        "location": start,
+        "end_location": end,
+        "fix": fix,
+        "related": related,
+    }
+    if rule is not None:
+        result["url"] = rule.url()
+    return result
+
+
+def print_json(report: Report, display: Display) -> None:
+    positions = _Positions()
+    json.dump([finding_json(f, display, positions) for f in report.findings], sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool = False) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+
+    console = Console(force_terminal=colour, no_color=not colour, highlight=False, soft_wrap=True)
+    positions = _Positions()
+    fixable = 0
+    for finding in report.findings:
+        start = positions.of(finding.path, finding.span.start)
+        marker = " [*]" if finding.fixes else ""
+        fixable += bool(finding.fixes)
+        style = _SEVERITY_STYLE[finding.severity.value]
+        console.print(
+            f"[bold]{escape(display(finding.path))}[/bold]:{start['row']}:{start['column']}: "
+            f"[{style}]{finding.code}[/{style}]{escape(marker)} {escape(finding.message)}"
+        )
+    total = len(report.findings)
+    noun = "file" if report.files_analysed == 1 else "files"
+    if fixed:
+        console.print(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.")
+    if total:
+        counts: dict[str, int] = {}
+        for finding in report.findings:
+            counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
+        detail = ", ".join(f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in counts.items())
+        tail = f" ({fixable} fixable with --fix)" if fixable else ""
+        console.print(f"Found {total} problem{'s' if total != 1 else ''} ({detail}) in {report.files_analysed} {noun}{tail}.")
+    else:
+        console.print(f"All clear: no problems in {report.files_analysed} {noun}.")
