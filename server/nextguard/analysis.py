@@ -8,6 +8,7 @@ from pathlib import Path, PurePosixPath
 
 from .fixes.auth_guard import AuthHelper, choose_helper
 from .workspace.actions import Endpoint, endpoints_in
+from .workspace.calls import Kind
 from .workspace.index import WorkspaceIndex
 from .workspace.summaries import Summaries
 
@@ -41,7 +42,11 @@ class Analysis:
             name = PurePosixPath(self.index.rel(path)).name
             if not name.startswith(("middleware.", "proxy.")):
                 continue
-            if any(self.summaries.unit(path, unit.index).auth for unit in facts.units):
+            if any(
+                self.summaries.unit(path, unit.index).auth
+                or any(event.kind in (Kind.AUTH, Kind.VERIFY) for event in self.summaries.unit(path, unit.index).events)
+                for unit in facts.units
+            ):
                 return path
             if any(imported.source.startswith(("next-auth", "@clerk/", "@auth0/", "@kinde-oss/", "@workos-inc/"))
                    for imported in facts.imports):

@@ -44,6 +44,10 @@ _TRANSPARENT = frozenset(
 )
 
 
+# Methods of action clients that take middleware (next-safe-action `.use`, zsa procedures).
+_MIDDLEWARE_METHODS = frozenset({"use", "middleware", "useMiddleware"})
+
+
 def _query(language: Language) -> Query:
     query = _QUERIES.get(id(language))
     if query is None:
@@ -359,6 +363,7 @@ class _Builder:
             refs.append(chain_of(callee))
             arguments = node.child_by_field_name("arguments")
             if arguments is not None and arguments.type == "arguments":
+                method = refs[-1][-1] if refs[-1] else ""
                 for argument in arguments.named_children:
                     inner = unwrap(argument)
                     if inner is None:
@@ -367,6 +372,9 @@ class _Builder:
                         functions.append(inner)
                     elif inner.type == "call_expression":
                         self._wrapper_chain(inner, functions, refs)
+                    elif inner.type in ("identifier", "member_expression") and method in _MIDDLEWARE_METHODS:
+                        # `client.use(requireUser)`: a named middleware runs before the body too
+                        refs.append(chain_of(inner))
             # follow `a.use(f).action(g)` down to `a.use(f)`
             node = unwrap(callee.child_by_field_name("object")) if callee is not None else None
             if node is not None and node.type == "member_expression":
@@ -419,6 +427,8 @@ class _Builder:
             if report is None:
                 report = _header_span(node)
             is_async = any(child.type == "async" for child in node.children)
+            parameters = node.child_by_field_name("parameters")
+            arity = len(parameters.named_children) if parameters is not None else 1
             unit = Unit(
                 index=len(facts.units),
                 kind="inline" if use_server is not None and kind == "inline" else kind,
@@ -432,6 +442,7 @@ class _Builder:
                 is_async=is_async,
                 async_at=node.start_byte,
                 use_server=use_server,
+                arity=arity,
             )
             index_by_start[node.start_byte] = unit.index
             facts.units.append(unit)

@@ -63,6 +63,7 @@ class Unit:
     directives_end: int | None  # end offset of the last directive of the body
     is_async: bool
     async_at: int  # where `async ` goes to make it async
+    arity: int = 0  # declared parameters
     use_server: Span | None = None  # the `'use server'` directive of an inline action
     parent: int = 0
     calls: list[Call] = field(default_factory=list)  # in source order

@@ -109,7 +109,27 @@ def choose_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper | N
             helper = _helper_from(index, summaries, path, event)
             if helper is not None:
                 return helper
-    return None
+    return _defined_helper(index, summaries)
+
+
+def _defined_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper | None:
+    """When nothing calls an auth check yet (a new project), the one the workspace defines: an
+    exported guard that takes no arguments and enforces itself, else Auth.js's `auth`."""
+    fallback: AuthHelper | None = None
+    for path, facts in sorted(index.modules.items()):
+        exported = {export.local for export in facts.exports if export.local == export.exported}
+        for name, binding in facts.bindings.items():
+            if name not in exported:
+                continue
+            spec = (ImportSpec(name, name, None, path),)
+            if binding.body is not None:
+                unit = facts.units[binding.body]
+                summary = summaries.unit(path, unit.index)
+                if unit.arity == 0 and summary.auth and summary.enforces:
+                    return AuthHelper(f"{name}()", spec, nullable=False, clerk=False)
+            elif binding.destructured and name == "auth" and binding.init and binding.init[0] == "NextAuth":
+                fallback = fallback or AuthHelper("auth()", spec, nullable=True, clerk=False)
+    return fallback
 
 
 def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit, label: str) -> Fix | None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 from ..analysis import Analysis
 from ..facts.model import FileFacts
@@ -70,8 +71,17 @@ class DalMissingServerOnly(Rule):
         if facts.use_server is not None and facts.first_statement.start <= facts.use_server.start:
             at = facts.use_server.end
             line = style.newline + line.rstrip("\r\n")
-        fix = Fix("Add `import 'server-only'`", (TextEdit(path, Span(at, at), line),), "safe")
-        message = f"This module {reason} but does not `import 'server-only'`, so nothing stops a Client Component from importing it."
+        message = (
+            f"This module {reason} but does not `import 'server-only'`, "
+            "so nothing stops a Client Component from importing it."
+        )
+        applicability: Literal["safe", "unsafe"] = "safe"
+        importer = index.client_reachable.get(path)
+        if importer is not None:
+            # The build would fail until that import goes: not a fix to apply unattended.
+            applicability = "unsafe"
+            message += f" It is already in the client bundle, imported by {index.rel(importer)}."
+        fix = Fix("Add `import 'server-only'`", (TextEdit(path, Span(at, at), line),), applicability)
         yield Finding(self.code, self.name, self.severity, message, path, facts.first_statement, fixes=(fix,))
 
     @staticmethod

@@ -15,7 +15,27 @@ from .resolve import ModuleResolver
 
 # App Router files that Next.js renders or routes itself.
 SPECIAL_APP_FILES = frozenset(
-    {"page", "layout", "template", "default", "loading", "error", "global-error", "not-found", "route"}
+    {
+        "page",
+        "layout",
+        "template",
+        "default",
+        "loading",
+        "error",
+        "global-error",
+        "not-found",
+        "forbidden",
+        "unauthorized",
+        "route",
+        # metadata files, which Next.js serves as routes
+        "robots",
+        "sitemap",
+        "manifest",
+        "icon",
+        "apple-icon",
+        "opengraph-image",
+        "twitter-image",
+    }
 )
 ROUTE_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _NON_APP_DIRS = frozenset(
@@ -45,15 +65,20 @@ class WorkspaceIndex:
         self.modules = modules
         self.sources = sources
         self.resolver = ModuleResolver(root, modules.keys())
+        self._rel: dict[Path, str] = {}
         self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
 
     # -- files ------------------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
-        try:
-            return path.relative_to(self.root).as_posix()
-        except ValueError:
-            return path.as_posix()
+        cached = self._rel.get(path)
+        if cached is None:
+            try:
+                cached = path.relative_to(self.root).as_posix()
+            except ValueError:
+                cached = path.as_posix()
+            self._rel[path] = cached
+        return cached
 
     def app_kind(self, path: Path) -> str | None:
         """``page``, ``layout``, ``route`` … for App Router special files, else None."""
@@ -245,6 +270,25 @@ class WorkspaceIndex:
                 for export in self.modules[target].exports:
                     add(self.resolve_export(target, export.exported), path)
         return result
+
+    @cached_property
+    def client_reachable(self) -> dict[Path, Path]:
+        """Modules bundled for the browser: those imported, transitively, from a `'use client'`
+        module, mapped to the module that imports them. A `'use server'` module is a boundary:
+        the client gets references to its actions, not its imports."""
+        parent: dict[Path, Path] = {}
+        seen: set[Path] = set()
+        stack = [path for path, facts in self.modules.items() if facts.use_client]
+        while stack:
+            path = stack.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            for target in self.imports_of(path):
+                if target not in seen and self.modules[target].use_server is None:
+                    parent.setdefault(target, path)
+                    stack.append(target)
+        return parent
 
     def binding_in(self, path: Path, name: str) -> Binding | None:
         facts = self.modules.get(path)

@@ -167,10 +167,11 @@ class ModuleResolver:
     # -- resolution ---------------------------------------------------------------------------
 
     def _importer_dir(self, importer: Path) -> str:
-        directory = os.path.dirname(os.path.abspath(importer))
-        real = self._real_dirs.get(directory)
+        key = os.fspath(importer)
+        real = self._real_dirs.get(key)
         if real is None:
-            real = self._real_dirs[directory] = os.path.realpath(directory)
+            directory = os.path.dirname(os.path.abspath(key))
+            real = self._real_dirs[key] = os.path.realpath(directory)
         return real
 
     def _resolve_from(self, directory: str, specifier: str) -> Path | None:
@@ -191,7 +192,7 @@ class ModuleResolver:
             return None
         if _is_relative(specifier) or os.path.isabs(specifier):
             return self._probe(os.path.normpath(os.path.join(directory, specifier)))
-        config = self._tsconfigs.for_dir(Path(directory))
+        config = self._tsconfigs.for_dir(directory)
         key = (id(config), specifier)
         if key in self._bare_cache:
             return self._bare_cache[key]

@@ -151,7 +151,7 @@ class TsConfigLocator:
     def for_file(self, path: Path) -> TsConfig | None:
         return self.for_dir(Path(os.path.dirname(os.path.abspath(path))))
 
-    def for_dir(self, directory: Path) -> TsConfig | None:
+    def for_dir(self, directory: Path | str) -> TsConfig | None:
         key = os.fspath(directory)
         if key in self._by_dir:
             return self._by_dir[key]

@@ -80,7 +80,8 @@ AUTH_FLOW_NAMES = frozenset(
 )
 AUTH_FLOW_ACTION_NAME = re.compile(
     r"^(sign[_-]?(in|up|out)|log[_-]?(in|out)|register|forgot[_-]?password|reset[_-]?password|"
-    r"request[_-]?password[_-]?reset|verify[_-]?(email|otp)|magic[_-]?link|oauth)",
+    r"request[_-]?password[_-]?reset|verify[_-]?(email|otp)|magic[_-]?link|oauth|"
+    r"(verify|check|unlock)[_-]?password)",
     re.IGNORECASE,
 )
 
