@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path, PurePosixPath
 
+from .facts.model import FileFacts
 from .fixes.auth_guard import AuthHelper, choose_helper
 from .workspace.actions import Endpoint, endpoints_in
 from .workspace.calls import Kind
@@ -15,12 +16,66 @@ from .workspace.summaries import Summaries
 _MISSING = object()
 
 
+def _shape(facts: FileFacts) -> tuple[object, ...]:
+    """What other files see of a module: its names and exports."""
+    return (
+        tuple(
+            sorted((b.name, b.body is not None, tuple(sorted(b.members))) for b in facts.bindings.values())
+        ),
+        tuple((e.exported, e.local, e.source, e.imported) for e in facts.exports),
+        tuple(facts.star_exports),
+        facts.use_server is not None,
+        facts.use_client,
+    )
+
+
+def _imports(facts: FileFacts) -> tuple[object, ...]:
+    return tuple((i.local, i.imported, i.source, i.type_only) for i in facts.imports)
+
+
 class Analysis:
     def __init__(self, index: WorkspaceIndex) -> None:
         self.index = index
         self.summaries = Summaries(index)
         self._endpoints: dict[Path, list[Endpoint]] = {}
         self._helper: object = _MISSING
+
+    def update(self, path: Path, facts: FileFacts | None, source: bytes | None = None) -> set[Path]:
+        """Take a file's new facts (None: the file is gone) and bring every summary up to date.
+        Returns the files whose findings may have changed."""
+        index = self.index
+        old = index.modules.get(path)
+        added, removed = old is None and facts is not None, old is not None and facts is None
+        if facts is None:
+            index.modules.pop(path, None)
+            index.sources.pop(path, None)
+        else:
+            index.modules[path] = facts
+            index.sources[path] = source if source is not None else b""
+        reclassify = {path}
+        everything = False
+        if added or removed:
+            # A new or vanished file can change what any specifier resolves to.
+            index.resolver.update_files(added=[path] if added else (), removed=[path] if removed else ())
+            index.forget_resolution()
+            reclassify = set(index.modules) | {path}
+            everything = True
+        elif old is not None and facts is not None:
+            if _shape(old) != _shape(facts):
+                # What other files can import from it changed: their calls may name it differently.
+                index.forget_resolution()
+                reclassify |= index.importers_of(path)
+                everything = True
+            if _imports(old) != _imports(facts):
+                index.forget_graph()
+                everything = True
+        units = self.summaries.update(reclassify)
+        self._endpoints.clear()
+        self._helper = _MISSING
+        self.__dict__.pop("proxy_with_auth", None)
+        if everything:
+            return set(index.modules) | {path}
+        return {key[0] for key in units} | reclassify
 
     def endpoints(self, path: Path) -> list[Endpoint]:
         found = self._endpoints.get(path)
@@ -44,11 +99,16 @@ class Analysis:
                 continue
             if any(
                 self.summaries.unit(path, unit.index).auth
-                or any(event.kind in (Kind.AUTH, Kind.VERIFY) for event in self.summaries.unit(path, unit.index).events)
+                or any(
+                    event.kind in (Kind.AUTH, Kind.VERIFY)
+                    for event in self.summaries.unit(path, unit.index).events
+                )
                 for unit in facts.units
             ):
                 return path
-            if any(imported.source.startswith(("next-auth", "@clerk/", "@auth0/", "@kinde-oss/", "@workos-inc/"))
-                   for imported in facts.imports):
+            if any(
+                imported.source.startswith(("next-auth", "@clerk/", "@auth0/", "@kinde-oss/", "@workos-inc/"))
+                for imported in facts.imports
+            ):
                 return path
         return None

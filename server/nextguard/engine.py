@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from tree_sitter import Tree
+
 from .analysis import Analysis
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
@@ -66,7 +68,9 @@ def run_rules(
     """Findings of every enabled rule for ``paths``, with config severities and suppressions
     applied. A rule that raises on one file is reported as a notice; the others still run."""
     config = analysis.index.config
-    enabled = [(rule(), severity) for rule in rules if (severity := config.severity_for(rule.code, rule.severity))]
+    enabled = [
+        (rule(), severity) for rule in rules if (severity := config.severity_for(rule.code, rule.severity))
+    ]
     findings: list[Finding] = []
     seen: set[tuple[str, Path, Span]] = set()
     for path in paths:
@@ -77,7 +81,7 @@ def run_rules(
         for rule, severity in enabled:
             try:
                 produced = list(rule.check(analysis, path))
-            except Exception as error:  # noqa: BLE001 - one rule's bug must not hide the rest
+            except Exception as error:
                 if notices is not None:
                     notices.append(Notice(path, "rule-error", f"{rule.code} failed: {error!r}"))
                 continue
@@ -87,12 +91,24 @@ def run_rules(
                     continue
                 seen.add(key)
                 row = analysis.index.modules[finding.path].lines.row_of(finding.span.start)
-                target = suppressions if finding.path == path else suppressions_of(analysis.index.modules[finding.path])
+                target = (
+                    suppressions
+                    if finding.path == path
+                    else suppressions_of(analysis.index.modules[finding.path])
+                )
                 if target.hides(finding, row):
                     continue
                 if severity is not finding.severity:
-                    finding = Finding(finding.code, finding.name, severity, finding.message, finding.path,
-                                      finding.span, finding.related, finding.fixes)
+                    finding = Finding(
+                        finding.code,
+                        finding.name,
+                        severity,
+                        finding.message,
+                        finding.path,
+                        finding.span,
+                        finding.related,
+                        finding.fixes,
+                    )
                 findings.append(finding)
     findings.sort(key=lambda f: (str(f.path), f.span.start, f.code))
     return findings
@@ -117,7 +133,11 @@ def analyze(
             continue
         path = path.resolve()
         roots.setdefault(find_workspace_root(path), []).append(path)
-    rules = [rule for rule in RULES if (not select or _matches(rule.code, select)) and not _matches(rule.code, ignore)]
+    rules = [
+        rule
+        for rule in RULES
+        if (not select or _matches(rule.code, select)) and not _matches(rule.code, ignore)
+    ]
     for root, scopes in roots.items():
         root_config = config if config is not None else load_config(root)
         discovery = discover(root, ignore_globs=root_config.ignore)
@@ -130,8 +150,56 @@ def analyze(
     return report
 
 
+class Workspace:
+    """One workspace kept up to date as files change: the language server's engine. It holds
+    facts for every file and summaries for the whole workspace; trees are the caller's business
+    (the server keeps them for open documents only)."""
+
+    def __init__(self, root: Path, config: Config | None = None) -> None:
+        self.root = root.resolve()
+        self.config = config if config is not None else DEFAULT_CONFIG
+        self.notices: list[Notice] = []
+        self.analysis = Analysis(WorkspaceIndex(self.root, self.config, {}, {}))
+
+    def index(self, progress: Progress | None = None) -> list[Notice]:
+        """Discover and read every file (again). Returns the notices about skipped files."""
+        notices: list[Notice] = []
+        discovery = discover(self.root, ignore_globs=self.config.ignore)
+        notices.extend(discovery.notices)
+        index = build_index(self.root, self.config, discovery.files, notices, progress)
+        self.analysis = Analysis(index)
+        self.notices = notices
+        return notices
+
+    def set_config(self, config: Config, progress: Progress | None = None) -> list[Notice]:
+        self.config = config
+        return self.index(progress)
+
+    @property
+    def files(self) -> list[Path]:
+        return list(self.analysis.index.modules)
+
+    def source(self, path: Path) -> bytes | None:
+        return self.analysis.index.sources.get(path)
+
+    def facts(self, path: Path) -> FileFacts | None:
+        return self.analysis.index.modules.get(path)
+
+    def update(self, path: Path, data: bytes | None, tree: Tree | None = None) -> set[Path]:
+        """A file's new text (None: deleted), with its tree when the caller parsed it
+        incrementally. Returns the files whose findings may have changed."""
+        if data is None:
+            return self.analysis.update(path, None)
+        facts = extract(path, data, tree if tree is not None else parse(path, data))
+        return self.analysis.update(path, facts, data)
+
+    def findings(self, path: Path, notices: list[Notice] | None = None) -> list[Finding]:
+        """The findings located in ``path`` (rules run on it, suppressions applied)."""
+        return [f for f in run_rules(self.analysis, [path], notices=notices) if f.path == path]
+
+
 def _matches(code: str, patterns: Sequence[str]) -> bool:
     return any(code.startswith(pattern.strip().upper()) for pattern in patterns if pattern.strip())
 
 
-__all__ = ["DEFAULT_CONFIG", "analyze", "build_index", "load_file", "run_rules"]
+__all__ = ["DEFAULT_CONFIG", "Workspace", "analyze", "build_index", "load_file", "run_rules"]

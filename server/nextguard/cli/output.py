@@ -52,7 +52,12 @@ def finding_json(finding: Finding, display: Display, positions: _Positions) -> d
     for item in finding.related:
         item_start, item_end = positions.span(item.path, item.span)
         related.append(
-            {"filename": display(item.path), "location": item_start, "end_location": item_end, "message": item.message}
+            {
+                "filename": display(item.path),
+                "location": item_start,
+                "end_location": item_end,
+                "message": item.message,
+            }
         )
     rule = BY_CODE.get(finding.code)
     result: dict[str, Any] = {
@@ -73,7 +78,12 @@ def finding_json(finding: Finding, display: Display, positions: _Positions) -> d
 
 def print_json(report: Report, display: Display) -> None:
     positions = _Positions()
-    json.dump([finding_json(f, display, positions) for f in report.findings], sys.stdout, indent=2, ensure_ascii=False)
+    json.dump(
+        [finding_json(f, display, positions) for f in report.findings],
+        sys.stdout,
+        indent=2,
+        ensure_ascii=False,
+    )
     sys.stdout.write("\n")
 
 
@@ -101,8 +111,12 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
         counts: dict[str, int] = {}
         for finding in report.findings:
             counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
-        detail = ", ".join(f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in counts.items())
+        detail = ", ".join(
+            f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in counts.items()
+        )
         tail = f" ({fixable} fixable with --fix)" if fixable else ""
-        console.print(f"Found {total} problem{'s' if total != 1 else ''} ({detail}) in {report.files_analysed} {noun}{tail}.")
+        console.print(
+            f"Found {total} problem{'s' if total != 1 else ''} ({detail}) in {report.files_analysed} {noun}{tail}."
+        )
     else:
         console.print(f"All clear: no problems in {report.files_analysed} {noun}.")

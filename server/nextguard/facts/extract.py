@@ -147,7 +147,9 @@ class _Builder:
         directives = directive_prologue(statements)
         if directives:
             facts.prologue_end = directives[-1].end_byte
-        facts.directives = tuple(value for node in directives if (value := _statement_string(node)) is not None)
+        facts.directives = tuple(
+            value for node in directives if (value := _statement_string(node)) is not None
+        )
         for node in directives:
             value = _statement_string(node)
             if value == "use server" and facts.use_server is None:
@@ -203,7 +205,9 @@ class _Builder:
                     name = spec.child_by_field_name("name")
                     alias = spec.child_by_field_name("alias")
                     spec_type_only = type_only or any(c.type == "type" for c in spec.children)
-                    imported = string_value(name) if name is not None and name.type == "string" else _text(name)
+                    imported = (
+                        string_value(name) if name is not None and name.type == "string" else _text(name)
+                    )
                     self.facts.imports.append(
                         Import(_text(alias or name), imported or "", source, span, spec_type_only)
                     )
@@ -314,7 +318,10 @@ class _Builder:
                 if member.type == "method_definition":
                     function, key = member, member.child_by_field_name("name")
                 elif member.type == "pair":
-                    function, key = unwrap(member.child_by_field_name("value")), member.child_by_field_name("key")
+                    function, key = (
+                        unwrap(member.child_by_field_name("value")),
+                        member.child_by_field_name("key"),
+                    )
                 if function is not None and key is not None and function.type in FUNCTION_TYPES:
                     member_name = _text(key)
                     self.unit_roles[function.start_byte] = ("function", f"{name}.{member_name}", _span(key))
@@ -419,7 +426,11 @@ class _Builder:
             if role is None:
                 if use_server is not None:
                     role = ("inline", _inline_name(node), None)
-                elif node.type == "method_definition" and node.parent is not None and node.parent.type == "class_body":
+                elif (
+                    node.type == "method_definition"
+                    and node.parent is not None
+                    and node.parent.type == "class_body"
+                ):
                     role = ("method", _text(node.child_by_field_name("name")), None)
                 else:
                     continue
@@ -450,7 +461,9 @@ class _Builder:
             if binding.body is not None:
                 binding.body = index_by_start.get(binding.body)
             binding.chain_units = tuple(index_by_start[s] for s in binding.chain_units if s in index_by_start)
-            binding.members = {k: index_by_start[s] for k, s in binding.members.items() if s in index_by_start}
+            binding.members = {
+                k: index_by_start[s] for k, s in binding.members.items() if s in index_by_start
+            }
 
         # Sweep: units are properly nested intervals; each event belongs to the innermost one open.
         events: list[tuple[int, int, Node]] = []  # (start, order, node)

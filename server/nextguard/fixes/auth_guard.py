@@ -22,7 +22,20 @@ from .edits import add_import, insert_statements, merge_insertions, style_of
 
 _IDENTIFIER = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)(?!\s*:)")
 _KEYWORDS = frozenset(
-    {"await", "true", "false", "null", "undefined", "new", "typeof", "void", "this", "async", "function", "return"}
+    {
+        "await",
+        "true",
+        "false",
+        "null",
+        "undefined",
+        "new",
+        "typeof",
+        "void",
+        "this",
+        "async",
+        "function",
+        "return",
+    }
 )
 _GLOBALS = frozenset({"process", "Object", "JSON", "Date", "Math", "String", "Number", "Boolean", "Array"})
 
@@ -52,7 +65,9 @@ def _import_spec(index: WorkspaceIndex, facts: FileFacts, name: str) -> ImportSp
                 return None
             return ImportSpec(name, imported.imported, None, target)
         return ImportSpec(name, imported.imported, imported.source, None)
-    if name in facts.bindings and any(export.local == name and export.exported == name for export in facts.exports):
+    if name in facts.bindings and any(
+        export.local == name and export.exported == name for export in facts.exports
+    ):
         return ImportSpec(name, name, None, facts.path)
     return None
 
@@ -77,13 +92,8 @@ def _helper_from(index: WorkspaceIndex, summaries: Summaries, path: Path, event:
         return None
     nullable = event.nullable
     if event.kind is Kind.CALL and event.callee is not None:
-        first, second = event.callee
-        units = []
-        if isinstance(second, int):
-            units = [summaries.unit(first, second)]
-        elif second.body is not None:
-            units = [summaries.unit(first, second.body)]
-        nullable = not any(summary.enforces for summary in units)
+        key = summaries.callee_unit(event.callee)
+        nullable = key is None or not summaries.units[key].enforces
     clerk = any((spec.specifier or "").startswith("@clerk/") and spec.imported == "auth" for spec in imports)
     return AuthHelper(call, tuple(imports), nullable, clerk and call.startswith("auth("))
 
@@ -94,9 +104,7 @@ def choose_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper | N
     examples: dict[str, list[tuple[Path, Event]]] = {}
     for (path, _), summary in summaries.units.items():
         for event in summary.events:
-            is_auth = event.kind is Kind.AUTH or (
-                event.kind is Kind.CALL and summaries._callee_auth(event)  # noqa: SLF001
-            )
+            is_auth = event.kind is Kind.AUTH or (event.kind is Kind.CALL and summaries.callee_auth(event))
             if not is_auth:
                 continue
             key = event.label.split("(")[0]
@@ -149,7 +157,9 @@ def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit,
         else:
             return None
         default = spec.imported == "default"
-        imported_name = spec.name if default or spec.imported == spec.name else f"{spec.imported} as {spec.name}"
+        imported_name = (
+            spec.name if default or spec.imported == spec.name else f"{spec.imported} as {spec.name}"
+        )
         edit = add_import(path, source, facts, imported_name, specifier, default=default)
         if edit is not None:
             edits.append(edit)

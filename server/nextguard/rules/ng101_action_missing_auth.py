@@ -82,7 +82,9 @@ class ActionMissingAuth(Rule):
                 f"{kind} `{endpoint.name}` {what} data (`{first.label}`{via}) with no auth check before it: "
                 "every Server Action is a public POST endpoint."
             )
-            if summary.validates or (endpoint.binding is not None and _validates(endpoint.binding.chain_refs)):
+            if summary.validates or (
+                endpoint.binding is not None and _validates(endpoint.binding.chain_refs)
+            ):
                 message += " Validating the input with a schema is not authorization."
             if analysis.proxy_with_auth is not None:
                 message += (
@@ -90,8 +92,13 @@ class ActionMissingAuth(Rule):
                     " not cover actions, which POST to the page's own path."
                 )
             related = tuple(
-                Related(step.path, step.span, f"data access: `{step.label}`" if i == len(trail) - 1
-                        else f"calls `{step.label}`, which reaches data without an auth check")
+                Related(
+                    step.path,
+                    step.span,
+                    f"data access: `{step.label}`"
+                    if i == len(trail) - 1
+                    else f"calls `{step.label}`, which reaches data without an auth check",
+                )
                 for i, step in enumerate(trail)
             )
             fixes = ()
@@ -101,8 +108,14 @@ class ActionMissingAuth(Rule):
                 if fix is not None:
                     fixes = (fix,)
             yield Finding(
-                self.code, self.name, self.severity, message, path, endpoint.unit.report,
-                related=related, fixes=fixes,
+                self.code,
+                self.name,
+                self.severity,
+                message,
+                path,
+                endpoint.unit.report,
+                related=related,
+                fixes=fixes,
             )
 
 

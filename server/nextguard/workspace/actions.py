@@ -48,7 +48,9 @@ def endpoints_in(index: WorkspaceIndex, path: Path) -> list[Endpoint]:
                 continue
             binding = facts.bindings.get(export.local)
             if binding is not None and binding.body is not None:
-                add(export.exported, "action", binding, facts.units[binding.body], export.span or binding.span)
+                add(
+                    export.exported, "action", binding, facts.units[binding.body], export.span or binding.span
+                )
     for name in index.reexported_actions.get(path, ()):
         binding = facts.bindings.get(name)
         if binding is not None and binding.body is not None:
@@ -58,7 +60,13 @@ def endpoints_in(index: WorkspaceIndex, path: Path) -> list[Endpoint]:
             if export.exported in ROUTE_METHODS and export.local is not None:
                 binding = facts.bindings.get(export.local)
                 if binding is not None and binding.body is not None:
-                    add(export.exported, "route", binding, facts.units[binding.body], export.span or binding.span)
+                    add(
+                        export.exported,
+                        "route",
+                        binding,
+                        facts.units[binding.body],
+                        export.span or binding.span,
+                    )
     for unit in facts.units:
         if unit.use_server is not None and unit.index not in seen:
             name = unit.name or "inline action"
@@ -79,6 +87,8 @@ def public_reason(index: WorkspaceIndex, endpoint: Endpoint) -> str | None:
     rel = index.rel(endpoint.path)
     for entry in index.config.public_actions:
         file_part, _, name = entry.partition("#")
-        if (name and name == endpoint.name and fnmatch(rel, file_part)) or (not name and fnmatch(rel, file_part)):
+        if (name and name == endpoint.name and fnmatch(rel, file_part)) or (
+            not name and fnmatch(rel, file_part)
+        ):
             return f"listed in publicActions ({entry})"
     return None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from ..facts.model import Binding, Call
+from ..facts.model import Call
 from ..model import Span
 from . import vocabulary as vocab
 from .index import Target, WorkspaceIndex
@@ -26,8 +26,12 @@ class Kind(IntEnum):
     BAILOUT = 8
 
 
-# A summary key: a unit of a module.
+# A unit of a module: its summary's key.
 UnitKey = tuple[Path, int]
+# A module-level name of a file: a binding ("verifySession") or a member of an object-of-functions
+# binding ("notes.remove"). Calls refer to callees by name, so they stay valid when the callee's
+# file is edited and its units are numbered anew.
+NameKey = tuple[Path, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class Event:
     span: Span
     label: str  # how the call reads: `db.post.delete`, `verifySession`
     mutation: bool = False
-    callee: tuple[Path, Binding] | UnitKey | None = None  # for CALL: a binding, or a member's unit
+    callee: NameKey | None = None  # for CALL: the binding or member it calls
     nullable: bool = False  # for AUTH: the result is null when nobody is signed in
 
 
@@ -50,8 +54,12 @@ class CallClassifier:
         self.index = index
         self._client_cache: dict[tuple[Path, str], bool] = {}
         config = index.config
-        self._auth_names = {entry for entry in config.auth_primitives if "#" not in entry and "." not in entry}
-        self._auth_members = [tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e]
+        self._auth_names = {
+            entry for entry in config.auth_primitives if "#" not in entry and "." not in entry
+        }
+        self._auth_members = [
+            tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e
+        ]
         self._auth_exports = self._module_entries(config.auth_primitives)
         self._data_names = {entry for entry in config.data_clients if "#" not in entry and "." not in entry}
         self._data_exports = self._module_entries(config.data_clients)
@@ -82,6 +90,10 @@ class CallClassifier:
         if target.kind == "binding" and target.path is not None:
             return (str(target.path), target.name) in entries
         return False
+
+    def forget(self) -> None:
+        """Drop what depends on other files' facts, after they changed."""
+        self._client_cache.clear()
 
     # -- data clients -----------------------------------------------------------------------------
 
@@ -129,7 +141,7 @@ class CallClassifier:
         label = label_of(chain)
         target = self.index.target(path, chain)
         last = chain[-1]
-        if self._is_auth(target, chain):
+        if self.is_auth(target, chain):
             nullable = last in vocab.NULLABLE_AUTH or (target.name in vocab.NULLABLE_AUTH and not target.rest)
             return [Event(Kind.AUTH, call.span, label, nullable=nullable)]
         if last in vocab.AUTH_FLOW_NAMES:
@@ -139,14 +151,10 @@ class CallClassifier:
             events.append(Event(Kind.DATA, call.span, label, mutation=data))
             return events
         if target.kind == "binding" and target.path is not None and not target.rest:
-            binding = self.index.binding_in(target.path, target.name)
-            if binding is not None:
-                events.append(Event(Kind.CALL, call.span, label, callee=(target.path, binding)))
+            if self.index.binding_in(target.path, target.name) is not None:
+                events.append(Event(Kind.CALL, call.span, label, callee=(target.path, target.name)))
         elif target.kind == "member" and target.path is not None and not target.rest:
-            owner, _, member = target.name.partition(".")
-            binding = self.index.binding_in(target.path, owner)
-            if binding is not None and member in binding.members:
-                events.append(Event(Kind.CALL, call.span, label, callee=(target.path, binding.members[member])))
+            events.append(Event(Kind.CALL, call.span, label, callee=(target.path, target.name)))
         if target.kind == "external" and not target.rest:
             if target.specifier == vocab.NEXT_HEADERS and target.name in vocab.REQUEST_STATE_CALLS:
                 events.append(Event(Kind.COOKIE, call.span, label))
@@ -160,8 +168,12 @@ class CallClassifier:
             events.append(Event(Kind.VALIDATE, call.span, label))
         return events
 
-    def _is_auth(self, target: Target, chain: tuple[str, ...]) -> bool:
-        if target.kind == "external" and not target.rest and (target.specifier, target.name) in vocab.AUTH_IMPORTS:
+    def is_auth(self, target: Target, chain: tuple[str, ...]) -> bool:
+        if (
+            target.kind == "external"
+            and not target.rest
+            and (target.specifier, target.name) in vocab.AUTH_IMPORTS
+        ):
             return True
         if target.kind == "binding" and not target.rest and target.path is not None:
             binding = self.index.binding_in(target.path, target.name)
@@ -176,7 +188,9 @@ class CallClassifier:
         for suffix in vocab.AUTH_MEMBER_SUFFIXES:
             if len(chain) >= len(suffix) and chain[-len(suffix) :] == suffix:
                 return True
-        if self._auth_names and ((chain[0] in self._auth_names and len(chain) == 1) or chain[-1] in self._auth_names):
+        if self._auth_names and (
+            (chain[0] in self._auth_names and len(chain) == 1) or chain[-1] in self._auth_names
+        ):
             return True
         for member in self._auth_members:
             if len(chain) >= len(member) and chain[-len(member) :] == member:
@@ -196,11 +210,17 @@ class CallClassifier:
         if (
             len(chain) >= 2
             and target.kind in ("external", "binding")
-            and self._matches_module_entry(Target(target.kind, target.path, target.name, ()), self._data_exports)
+            and self._matches_module_entry(
+                Target(target.kind, target.path, target.name, ()), self._data_exports
+            )
         ):
             return bool(vocab.GENERIC_MUTATION.match(last))
         clientish = client or any(part.lower() in vocab.CLIENT_NAMES for part in chain[:-1])
-        if len(chain) >= 3 and last in vocab.PRISMA_READS | vocab.PRISMA_WRITES and chain[-2] not in ("()", "[]", ""):
+        if (
+            len(chain) >= 3
+            and last in vocab.PRISMA_READS | vocab.PRISMA_WRITES
+            and chain[-2] not in ("()", "[]", "")
+        ):
             if clientish or last in vocab.PRISMA_DISTINCT:
                 return last in vocab.PRISMA_WRITES
         if len(chain) >= 2 and last in vocab.PRISMA_RAW:
@@ -209,14 +229,22 @@ class CallClassifier:
             return vocab.SUPABASE_OPS[last]
         if len(chain) >= 2 and last in vocab.KYSELY_OPS:
             return vocab.KYSELY_OPS[last]
-        if len(chain) >= 2 and last in vocab.MONGO_DISTINCT and (
-            client or chain[-2][:1].isupper() or (len(chain) >= 4 and chain[-3] == "collection")
+        if (
+            len(chain) >= 2
+            and last in vocab.MONGO_DISTINCT
+            and (client or chain[-2][:1].isupper() or (len(chain) >= 4 and chain[-3] == "collection"))
         ):
             return vocab.MONGO_DISTINCT[last]
         if call.tagged and (client or (chain[-1] == "sql" and self._sql_tag_executes(target))):
             return bool(vocab.SQL_MUTATION.match(call.string_arg or ""))
-        if len(chain) == 2 and last in ("query", "execute") and (
-            client or chain[0].lower() in ("pool", "db", "client", "conn", "connection", "pg", "mysql", "database")
+        if (
+            len(chain) == 2
+            and last in ("query", "execute")
+            and (
+                client
+                or chain[0].lower()
+                in ("pool", "db", "client", "conn", "connection", "pg", "mysql", "database")
+            )
         ):
             return bool(vocab.SQL_MUTATION.match(call.string_arg or ""))
         if len(chain) == 2 and last in vocab.DRIZZLE_OPS and clientish:

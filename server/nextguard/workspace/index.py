@@ -214,6 +214,37 @@ class WorkspaceIndex:
             return Target("binding", first, second.name, rest)
         return Target("external", None, str(second), rest, str(first))
 
+    def forget_resolution(self) -> None:
+        """Drop every cached resolution, after files appeared, vanished or changed their exports."""
+        for facts in self.modules.values():
+            facts.resolved.clear()
+            facts.names.clear()
+        self._export_cache.clear()
+        self.forget_graph()
+
+    def forget_graph(self) -> None:
+        for name in ("reachable_from_app", "client_reachable", "reexported_actions"):
+            self.__dict__.pop(name, None)
+
+    def importers_of(self, path: Path) -> set[Path]:
+        """Files that import ``path``, directly or through modules that re-export it."""
+        reverse: dict[Path, set[Path]] = {}
+        for other in self.modules:
+            for target in self.imports_of(other):
+                reverse.setdefault(target, set()).add(other)
+        found: set[Path] = set()
+        frontier = [path]
+        while frontier:
+            current = frontier.pop()
+            for importer in reverse.get(current, ()):
+                if importer in found or importer == path:
+                    continue
+                found.add(importer)
+                facts = self.modules[importer]
+                if facts.star_exports or any(export.source is not None for export in facts.exports):
+                    frontier.append(importer)
+        return found
+
     # -- the import graph -------------------------------------------------------------------------
 
     def imports_of(self, path: Path) -> Iterable[Path]:

@@ -7,20 +7,22 @@ function contributes that function's summary, so an action that only calls
 functions and clients a binding is wrapped in (``withAuth(fn)``, ``authClient.action(fn)``)
 authenticate before its body runs.
 
-Computed with worklists in three monotone passes — auth first, then data, then "data before auth",
+Solved with worklists in three monotone passes — auth first, then data, then "data before auth",
 which depends on auth being settled — so recursion terminates and work is proportional to the
-edges that change.
+edges that change. When files change, only their units and everything that (transitively) calls
+them — the *cone* — is solved again; nothing outside the cone can depend on it.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..facts.model import Binding
 from ..model import Span
-from .calls import CallClassifier, Event, Kind, UnitKey, label_of
+from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .index import WorkspaceIndex
 
 
@@ -35,19 +37,21 @@ class Step:
 
 @dataclass(slots=True)
 class Summary:
+    events: list[Event] = field(default_factory=list)
+    enforces: bool = False  # throws or redirects itself when a check fails
+    validates: bool = False
+    # solved along the call graph
     auth: bool = False
     data: bool = False
     mutates: bool = False
     unguarded: bool = False  # some data access runs before any auth check
     flow: bool = False  # starts or ends a sign-in flow
-    enforces: bool = False  # throws or redirects itself when a check fails
-    validates: bool = False
-    trail: tuple[Step, ...] = ()  # to the first unguarded data access
-    auth_event: Event | None = None
-    events: list[Event] = field(default_factory=list)
+
+    def reset(self) -> None:
+        self.auth = self.data = self.mutates = self.unguarded = self.flow = False
 
 
-BindingKey = tuple[Path, str]
+Node = UnitKey | NameKey
 
 
 class Summaries:
@@ -55,10 +59,19 @@ class Summaries:
         self.index = index
         self.classifier = CallClassifier(index)
         self.units: dict[UnitKey, Summary] = {}
-        self._binding_auth: dict[BindingKey, bool] = {}
-        self._callers: dict[UnitKey | BindingKey, set[UnitKey]] = defaultdict(set)
+        self._binding_auth: dict[NameKey, bool] = {}
+        # The dependency graph, pointing from what is depended on to what depends on it.
+        self._callers: dict[NameKey, set[UnitKey]] = defaultdict(set)  # name -> units calling it
+        self._chain_users: dict[NameKey, set[NameKey]] = defaultdict(set)  # name -> bindings wrapped in it
+        self._unit_names: dict[UnitKey, set[NameKey]] = defaultdict(set)  # unit -> names it is (part of)
         self._trails: dict[UnitKey, tuple[Step, ...]] = {}
-        self._build()
+        # What each file put into the graph, so an update can take it out again.
+        self._file_units: dict[Path, int] = {}
+        self._file_names: dict[Path, set[NameKey]] = {}
+        self._file_chain_edges: dict[Path, list[tuple[NameKey, NameKey]]] = {}
+        for path in index.modules:
+            self._add_file(path)
+        self._solve(set(self.units), {name for path in index.modules for name in self._names_of(path)})
 
     # -- public -------------------------------------------------------------------------------------
 
@@ -69,6 +82,19 @@ class Summaries:
         """Whether what ``binding`` is wrapped in authenticates before its body runs."""
         return self._chain_auth(path, binding)
 
+    def callee_auth(self, event: Event) -> bool:
+        return event.callee is not None and self._binding_auth.get(event.callee, False)
+
+    def callee_unit(self, callee: NameKey) -> UnitKey | None:
+        """The unit a call to ``callee`` runs: a binding's body or a member function."""
+        path, name = callee
+        owner, _, member = name.partition(".")
+        binding = self.index.binding_in(path, owner)
+        if binding is None:
+            return None
+        index = binding.members.get(member) if member else binding.body
+        return (path, index) if index is not None else None
+
     def trail(self, path: Path, index: int) -> tuple[Step, ...]:
         """The path from a unit to the *first* data access it makes before any auth check, through
         the functions it calls. Worklists settle which units are unguarded in whatever order they
@@ -78,93 +104,166 @@ class Summaries:
         if found is not None:
             return found
         self._trails[key] = ()  # recursion through a cycle contributes nothing
-        summary = self.units[key]
         result: tuple[Step, ...] = ()
-        if summary.unguarded:
-            result = self._first_unguarded(path, summary, settled=True) or summary.trail
+        if self.units[key].unguarded:
+            result = self._first_unguarded(path, self.units[key]) or ()
         self._trails[key] = result
         return result
 
-    def binding_auth(self, path: Path, binding: Binding) -> bool:
-        return self._binding_auth.get((path, binding.name), False)
+    def update(self, paths: Iterable[Path]) -> set[UnitKey]:
+        """Files whose facts changed (or were added or removed) in the index, or whose calls must be
+        classified again: re-classify their calls and solve their cone again. Returns the units
+        whose summaries were recomputed."""
+        changed = set(paths)
+        self.classifier.forget()
+        start: set[Node] = set()
+        for path in changed:
+            start.update(self._file_names.pop(path, ()))
+            for index in range(self._file_units.pop(path, 0)):
+                key = (path, index)
+                start.update(self._unit_names.get(key, ()))
+                self._remove_unit(key)
+            for target, user in self._file_chain_edges.pop(path, ()):
+                self._chain_users[target].discard(user)
+        for path in changed:
+            if path in self.index.modules:
+                self._add_file(path)
+                start.update((path, index) for index in range(self._file_units[path]))
+                start.update(self._file_names[path])
+        units, names = self._cone(start)
+        for key in units:
+            self.units[key].reset()
+        for name in names:
+            self._binding_auth.pop(name, None)
+        self._trails.clear()
+        self._solve(units, names)
+        return units
 
-    # -- construction -------------------------------------------------------------------------------
+    # -- the graph ----------------------------------------------------------------------------------
 
-    def _build(self) -> None:
+    def _names_of(self, path: Path) -> set[NameKey]:
+        facts = self.index.modules[path]
+        names: set[NameKey] = set()
+        for binding in facts.bindings.values():
+            names.add((path, binding.name))
+            names.update((path, f"{binding.name}.{member}") for member in binding.members)
+        return names
+
+    def _add_file(self, path: Path) -> None:
+        facts = self.index.modules[path]
         classify = self.classifier.classify
-        for path, facts in self.index.modules.items():
-            for unit in facts.units:
-                summary = Summary()
-                for call in unit.calls:
-                    summary.events.extend(classify(path, call))
-                summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
-                summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
-                self.units[(path, unit.index)] = summary
-                key = (path, unit.index)
-                for event in summary.events:
-                    if event.kind is Kind.CALL and event.callee is not None:
-                        self._callers[self._callee_key(event)].add(key)
-            for binding in facts.bindings.values():
-                for unit_index in (binding.body, *binding.chain_units):
-                    if unit_index is not None:
-                        self._callers[(path, unit_index)].add(("binding", path, binding.name))  # type: ignore[arg-type]
-                for ref in binding.chain_refs:
-                    target = self.index.target(path, ref[:1])
-                    if target.kind == "binding" and target.path is not None:
-                        self._callers[(target.path, target.name)].add(("binding", path, binding.name))  # type: ignore[arg-type]
-        self._pass_auth()
-        self._pass_data()
-        self._pass_unguarded()
+        for unit in facts.units:
+            key = (path, unit.index)
+            summary = Summary()
+            for call in unit.calls:
+                summary.events.extend(classify(path, call))
+            summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
+            summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
+            self.units[key] = summary
+            for event in summary.events:
+                if event.kind is Kind.CALL and event.callee is not None:
+                    self._callers[event.callee].add(key)
+        edges: list[tuple[NameKey, NameKey]] = []
+        for binding in facts.bindings.values():
+            name = (path, binding.name)
+            for index in (binding.body, *binding.chain_units):
+                if index is not None:
+                    self._unit_names[(path, index)].add(name)
+            for member, index in binding.members.items():
+                self._unit_names[(path, index)].add((path, f"{binding.name}.{member}"))
+            for ref in binding.chain_refs:
+                target = self.index.target(path, ref[:1])
+                if target.kind == "binding" and target.path is not None:
+                    edge = ((target.path, target.name), name)
+                    self._chain_users[edge[0]].add(name)
+                    edges.append(edge)
+        self._file_units[path] = len(facts.units)
+        self._file_names[path] = self._names_of(path)
+        self._file_chain_edges[path] = edges
 
-    @staticmethod
-    def _callee_key(event: Event) -> UnitKey | BindingKey:
-        callee = event.callee
-        assert callee is not None
-        first, second = callee
-        if isinstance(second, Binding):
-            return (first, second.name)
-        return (first, second)
+    def _remove_unit(self, key: UnitKey) -> None:
+        summary = self.units.pop(key, None)
+        if summary is not None:
+            for event in summary.events:
+                if event.callee is not None:
+                    callers = self._callers.get(event.callee)
+                    if callers is not None:
+                        callers.discard(key)
+        self._unit_names.pop(key, None)
 
-    def _binding(self, path: Path, name: str) -> Binding | None:
-        return self.index.binding_in(path, name)
-
-    def _propagate(self, changed: UnitKey | BindingKey, work: list[UnitKey | BindingKey]) -> None:
-        for caller in self._callers.get(changed, ()):
-            if isinstance(caller, tuple) and len(caller) == 3:
-                _, path, name = caller  # type: ignore[misc]
-                work.append((path, name))
+    def _cone(self, start: set[Node]) -> tuple[set[UnitKey], set[NameKey]]:
+        """Everything that depends, transitively, on ``start``."""
+        units: set[UnitKey] = set()
+        names: set[NameKey] = set()
+        stack: list[Node] = list(start)
+        while stack:
+            node = stack.pop()
+            if isinstance(node[1], int):
+                unit_key: UnitKey = (node[0], node[1])
+                if unit_key in units or unit_key not in self.units:
+                    continue
+                units.add(unit_key)
+                stack.extend(self._unit_names.get(unit_key, ()))
             else:
-                work.append(caller)
+                name_key: NameKey = (node[0], str(node[1]))
+                if name_key in names:
+                    continue
+                names.add(name_key)
+                stack.extend(self._callers.get(name_key, ()))
+                stack.extend(self._chain_users.get(name_key, ()))
+        return units, names
 
-    # -- pass 1: who authenticates -------------------------------------------------------------------
+    # -- solving -------------------------------------------------------------------------------------
 
-    def _callee_auth(self, event: Event) -> bool:
-        callee = event.callee
-        if callee is None:
-            return False
-        first, second = callee
-        if isinstance(second, Binding):
-            return self._binding_auth.get((first, second.name), False)
-        return self.units[(first, second)].auth
+    def _solve(self, units: set[UnitKey], names: set[NameKey]) -> None:
+        self._pass_auth(units, names)
+        self._pass_data(units)
+        self._pass_unguarded(units)
+
+    def _dependents(self, node: Node) -> Iterable[Node]:
+        if isinstance(node[1], int):
+            return self._unit_names.get((node[0], node[1]), ())
+        name: NameKey = (node[0], str(node[1]))
+        return (*self._callers.get(name, ()), *self._chain_users.get(name, ()))
+
+    def _unit_dependents(self, key: UnitKey) -> Iterable[UnitKey]:
+        """Units that call a name this unit is."""
+        for name in self._unit_names.get(key, ()):
+            yield from self._callers.get(name, ())
+
+    # pass 1: who authenticates
 
     def _chain_auth(self, path: Path, binding: Binding) -> bool:
-        if any(self.units[(path, index)].auth for index in binding.chain_units):
+        if any(
+            self.units[(path, index)].auth for index in binding.chain_units if (path, index) in self.units
+        ):
             return True
         for ref in binding.chain_refs:
             target = self.index.target(path, ref)
             if target.kind == "binding" and target.path is not None:
                 if self._binding_auth.get((target.path, target.name), False):
                     return True
-            elif self.classifier._is_auth(target, ref):
+            elif self.classifier.is_auth(target, ref):
                 return True
         return False
 
-    def _unit_auth(self, key: UnitKey) -> bool:
-        summary = self.units[key]
+    def _name_auth(self, name: NameKey) -> bool:
+        path, text = name
+        owner, _, member = text.partition(".")
+        binding = self.index.binding_in(path, owner)
+        if binding is None:
+            return False
+        if member:
+            index = binding.members.get(member)
+            return index is not None and self.units[(path, index)].auth
+        return self._chain_auth(path, binding) or (
+            binding.body is not None and self.units[(path, binding.body)].auth
+        )
+
+    def _unit_auth(self, summary: Summary) -> bool:
         cookie = verify = False
         for event in summary.events:
-            if event.kind is Kind.AUTH or (event.kind is Kind.CALL and self._callee_auth(event)):
-                summary.auth_event = event
+            if event.kind is Kind.AUTH or (event.kind is Kind.CALL and self.callee_auth(event)):
                 return True
             cookie = cookie or event.kind is Kind.COOKIE
             verify = verify or event.kind is Kind.VERIFY
@@ -172,50 +271,37 @@ class Summaries:
         # or decrypts it is an auth primitive, as the DAL pattern's `verifySession()` is.
         return cookie and verify
 
-    def _pass_auth(self) -> None:
-        work: list[UnitKey | BindingKey] = list(self.units)
-        for path, facts in self.index.modules.items():
-            work.extend((path, name) for name in facts.bindings)
+    def _pass_auth(self, units: set[UnitKey], names: set[NameKey]) -> None:
+        work: list[Node] = [*units, *names]
         while work:
-            key = work.pop()
-            if isinstance(key[1], int):
-                unit_key: UnitKey = (key[0], key[1])
-                summary = self.units[unit_key]
-                if not summary.auth and self._unit_auth(unit_key):
-                    summary.auth = True
-                    self._propagate(unit_key, work)
-            else:
-                path, name = key[0], str(key[1])
-                binding = self._binding(path, name)
-                if binding is None or self._binding_auth.get((path, name), False):
+            node = work.pop()
+            if isinstance(node[1], int):
+                summary = self.units.get((node[0], node[1]))
+                if summary is None or summary.auth or not self._unit_auth(summary):
                     continue
-                value = self._chain_auth(path, binding) or (
-                    binding.body is not None and self.units[(path, binding.body)].auth
-                )
-                if value:
-                    self._binding_auth[(path, name)] = True
-                    self._propagate((path, name), work)
+                summary.auth = True
+            else:
+                name: NameKey = (node[0], str(node[1]))
+                if self._binding_auth.get(name, False) or not self._name_auth(name):
+                    continue
+                self._binding_auth[name] = True
+            work.extend(self._dependents(node))
 
-    # -- pass 2: who touches data --------------------------------------------------------------------
+    # pass 2: who touches data
 
-    def _callee_summaries(self, event: Event) -> list[Summary]:
-        callee = event.callee
-        if callee is None:
-            return []
-        first, second = callee
-        if isinstance(second, Binding):
-            indexes = [second.body] if second.body is not None else []
-            return [self.units[(first, index)] for index in indexes]
-        return [self.units[(first, second)]]
+    def _callee_summary(self, event: Event) -> Summary | None:
+        if event.callee is None:
+            return None
+        key = self.callee_unit(event.callee)
+        return self.units.get(key) if key is not None else None
 
-    def _pass_data(self) -> None:
-        work: list[UnitKey | BindingKey] = list(self.units)
+    def _pass_data(self, units: set[UnitKey]) -> None:
+        work = list(units)
         while work:
             key = work.pop()
-            if not isinstance(key[1], int):
+            summary = self.units.get(key)
+            if summary is None:
                 continue
-            unit_key: UnitKey = (key[0], key[1])
-            summary = self.units[unit_key]
             data, mutates, flow = summary.data, summary.mutates, summary.flow
             for event in summary.events:
                 if event.kind is Kind.DATA:
@@ -224,59 +310,45 @@ class Summaries:
                 elif event.kind is Kind.FLOW:
                     flow = True
                 elif event.kind is Kind.CALL:
-                    for callee in self._callee_summaries(event):
+                    callee = self._callee_summary(event)
+                    if callee is not None:
                         data = data or callee.data
                         mutates = mutates or callee.mutates
                         flow = flow or callee.flow
             if (data, mutates, flow) != (summary.data, summary.mutates, summary.flow):
                 summary.data, summary.mutates, summary.flow = data, mutates, flow
-                self._propagate_units(unit_key, work)
+                work.extend(self._unit_dependents(key))
 
-    def _propagate_units(self, key: UnitKey, work: list[UnitKey | BindingKey]) -> None:
-        """Callers of a unit: direct callers, and callers of every binding whose body it is."""
-        for caller in self._callers.get(key, ()):
-            if isinstance(caller, tuple) and len(caller) == 3:
-                _, path, name = caller  # type: ignore[misc]
-                work.extend(self._callers.get((path, name), ()))
-            else:
-                work.append(caller)
+    # pass 3: data before auth
 
-    # -- pass 3: data before auth --------------------------------------------------------------------
-
-    def _callee_trail(self, event: Event, settled: bool = False) -> tuple[Step, ...] | None:
-        """The trail to unguarded data access through this call, or None when the callee is safe."""
-        callee = event.callee
-        if callee is None:
+    def _callee_unguarded(self, event: Event) -> UnitKey | None:
+        """The callee's unit when calling it reaches data before any auth check."""
+        if event.callee is None:
             return None
-        first, second = callee
-        if isinstance(second, Binding):
-            if second.body is None or self._chain_auth(first, second):
-                return None
-            key = (first, second.body)
-        else:
-            key = (first, second)
-        summary = self.units[key]
-        if not summary.unguarded:
+        path, name = event.callee
+        owner, _, member = name.partition(".")
+        binding = self.index.binding_in(path, owner)
+        if binding is None:
             return None
-        return self.trail(*key) if settled else summary.trail
+        if not member and self._chain_auth(path, binding):
+            return None
+        key = self.callee_unit(event.callee)
+        if key is None or key not in self.units or not self.units[key].unguarded:
+            return None
+        return key
 
-    def _pass_unguarded(self) -> None:
-        work: list[UnitKey | BindingKey] = list(self.units)
+    def _pass_unguarded(self, units: set[UnitKey]) -> None:
+        work = list(units)
         while work:
             key = work.pop()
-            if not isinstance(key[1], int):
+            summary = self.units.get(key)
+            if summary is None or summary.unguarded:
                 continue
-            unit_key: UnitKey = (key[0], key[1])
-            summary = self.units[unit_key]
-            if summary.unguarded:
-                continue
-            trail = self._first_unguarded(unit_key[0], summary)
-            if trail is not None:
+            if self._first_unguarded(key[0], summary, settled=False) is not None:
                 summary.unguarded = True
-                summary.trail = trail
-                self._propagate_units(unit_key, work)
+                work.extend(self._unit_dependents(key))
 
-    def _first_unguarded(self, path: Path, summary: Summary, settled: bool = False) -> tuple[Step, ...] | None:
+    def _first_unguarded(self, path: Path, summary: Summary, settled: bool = True) -> tuple[Step, ...] | None:
         for event in summary.events:
             if event.kind is Kind.AUTH:
                 return None
@@ -285,11 +357,12 @@ class Summaries:
             if event.kind is Kind.CALL:
                 # A function that authenticates protects what follows it, whatever it does
                 # inside itself (that is its own finding, not its callers').
-                if self._callee_auth(event):
+                if self.callee_auth(event):
                     return None
-                inner = self._callee_trail(event, settled)
+                inner = self._callee_unguarded(event)
                 if inner is not None:
-                    return (Step(path, event.span, event.label), *inner)
+                    rest = self.trail(*inner) if settled else ()
+                    return (Step(path, event.span, event.label), *rest)
         return None
 
 
