@@ -151,9 +151,7 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
             ["'requireUser()'", "without parentheses"],
             id="auth-primitive-call",
         ),
-        pytest.param(
-            {"authPrimitives": "requireUser"}, "authPrimitives", ["not of type 'array'"], id="not-array"
-        ),
+        pytest.param({"authPrimitives": "requireUser"}, "authPrimitives", ["not of type 'array'"], id="not-array"),
         pytest.param(
             {"unauthorized": "redirect-login"},
             "unauthorized",
@@ -167,9 +165,7 @@ def test_byte_order_mark_is_accepted(tmp_path: Path) -> None:
             id="unauth-quote",
         ),
         pytest.param({"supabase": {"rls": "yes"}}, "supabase.rls", ["not of type 'boolean'"], id="rls-type"),
-        pytest.param(
-            {"supabase": {"RLS": True}}, "supabase.RLS", ["unknown key", "'rls'"], id="supabase-key"
-        ),
+        pytest.param({"supabase": {"RLS": True}}, "supabase.RLS", ["unknown key", "'rls'"], id="supabase-key"),
         pytest.param({"ignore": [""]}, "ignore[0]", ["non-empty"], id="empty-glob"),
         pytest.param({"ignore": ["ok/**", "bad\\"]}, "ignore[1]", ["bad\\"], id="invalid-glob"),
         pytest.param({"diagnosticsScope": "open"}, "diagnosticsScope", ["'open'"], id="scope"),
@@ -266,9 +262,7 @@ def test_severity_for() -> None:
 
 def test_config_from_mapping_builds_config() -> None:
     source = Path("/ws/nextguard.json")
-    config = config_from_mapping(
-        {"dataClients": ["db", "db"], "diagnosticsScope": "openFiles", "supabase": {}}, source
-    )
+    config = config_from_mapping({"dataClients": ["db", "db"], "diagnosticsScope": "openFiles", "supabase": {}}, source)
     assert config.source == source
     assert config.data_clients == ("db",)
     assert config.diagnostics_scope == "openFiles"

@@ -118,6 +118,4 @@ def test_fix_all_twice_changes_nothing_the_second_time(case: Path, tmp_path: Pat
     if any(f.fixes for f in analyze([case]).findings):
         assert once != before
     for path, data in once.items():
-        assert first_error(parse(path, data).root_node) is None or first_error(
-            parse(path, before[path]).root_node
-        )
+        assert first_error(parse(path, data).root_node) is None or first_error(parse(path, before[path]).root_node)

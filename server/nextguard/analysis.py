@@ -19,9 +19,7 @@ _MISSING = object()
 def _shape(facts: FileFacts) -> tuple[object, ...]:
     """What other files see of a module: its names and exports."""
     return (
-        tuple(
-            sorted((b.name, b.body is not None, tuple(sorted(b.members))) for b in facts.bindings.values())
-        ),
+        tuple(sorted((b.name, b.body is not None, tuple(sorted(b.members))) for b in facts.bindings.values())),
         tuple((e.exported, e.local, e.source, e.imported) for e in facts.exports),
         tuple(facts.star_exports),
         facts.use_server is not None,
@@ -99,10 +97,7 @@ class Analysis:
                 continue
             if any(
                 self.summaries.unit(path, unit.index).auth
-                or any(
-                    event.kind in (Kind.AUTH, Kind.VERIFY)
-                    for event in self.summaries.unit(path, unit.index).events
-                )
+                or any(event.kind in (Kind.AUTH, Kind.VERIFY) for event in self.summaries.unit(path, unit.index).events)
                 for unit in facts.units
             ):
                 return path

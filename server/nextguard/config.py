@@ -232,11 +232,7 @@ def _describe_unknown_key(
 ) -> tuple[tuple[str | int, ...], str]:
     known = list(schema.get("properties", {}))
     patterns = list(schema.get("patternProperties", {}))
-    unknown = [
-        key
-        for key in instance
-        if key not in known and not any(re.search(pattern, key) for pattern in patterns)
-    ]
+    unknown = [key for key in instance if key not in known and not any(re.search(pattern, key) for pattern in patterns)]
     key = unknown[0]
     if patterns and not known:
         return (*path, key), f"unknown key; keys here must match {' or '.join(patterns)}"

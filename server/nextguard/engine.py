@@ -68,9 +68,7 @@ def run_rules(
     """Findings of every enabled rule for ``paths``, with config severities and suppressions
     applied. A rule that raises on one file is reported as a notice; the others still run."""
     config = analysis.index.config
-    enabled = [
-        (rule(), severity) for rule in rules if (severity := config.severity_for(rule.code, rule.severity))
-    ]
+    enabled = [(rule(), severity) for rule in rules if (severity := config.severity_for(rule.code, rule.severity))]
     findings: list[Finding] = []
     seen: set[tuple[str, Path, Span]] = set()
     for path in paths:
@@ -91,11 +89,7 @@ def run_rules(
                     continue
                 seen.add(key)
                 row = analysis.index.modules[finding.path].lines.row_of(finding.span.start)
-                target = (
-                    suppressions
-                    if finding.path == path
-                    else suppressions_of(analysis.index.modules[finding.path])
-                )
+                target = suppressions if finding.path == path else suppressions_of(analysis.index.modules[finding.path])
                 if target.hides(finding, row):
                     continue
                 if severity is not finding.severity:
@@ -133,11 +127,7 @@ def analyze(
             continue
         path = path.resolve()
         roots.setdefault(find_workspace_root(path), []).append(path)
-    rules = [
-        rule
-        for rule in RULES
-        if (not select or _matches(rule.code, select)) and not _matches(rule.code, ignore)
-    ]
+    rules = [rule for rule in RULES if (not select or _matches(rule.code, select)) and not _matches(rule.code, ignore)]
     for root, scopes in roots.items():
         root_config = config if config is not None else load_config(root)
         discovery = discover(root, ignore_globs=root_config.ignore)

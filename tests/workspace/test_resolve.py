@@ -343,9 +343,7 @@ def test_workspace_package_imports_resolve_to_source(monorepo: Path) -> None:
 
 
 def test_is_external(monorepo: Path) -> None:
-    (monorepo / "apps/web/tsconfig.json").write_text(
-        json.dumps({"compilerOptions": {"paths": {"@/*": ["./*"]}}})
-    )
+    (monorepo / "apps/web/tsconfig.json").write_text(json.dumps({"compilerOptions": {"paths": {"@/*": ["./*"]}}}))
     resolver = resolver_for(monorepo)
     action = monorepo / "apps/web/app/actions.ts"
     assert resolver.is_external("next/headers")
@@ -394,10 +392,7 @@ def test_specifier_for_prefers_alias(app: Path) -> None:
     resolver = resolver_for(app)
     importer = app / "src/app/admin/actions.ts"
     assert resolver.specifier_for(importer, app / "src/lib/dal.ts", prefer_alias=True) == "@/lib/dal"
-    assert (
-        resolver.specifier_for(importer, app / "src/lib/session/index.ts", prefer_alias=True)
-        == "@/lib/session"
-    )
+    assert resolver.specifier_for(importer, app / "src/lib/session/index.ts", prefer_alias=True) == "@/lib/session"
 
 
 def test_specifier_for_relative(app: Path) -> None:
@@ -406,15 +401,9 @@ def test_specifier_for_relative(app: Path) -> None:
     assert resolver.specifier_for(importer, app / "src/lib/dal.ts", prefer_alias=False) == "../../lib/dal"
     assert resolver.specifier_for(importer, app / "src/app/admin/schema.ts", prefer_alias=False) == "./schema"
     assert resolver.specifier_for(importer, app / "src/app/admin/index.ts", prefer_alias=False) == "."
-    assert (
-        resolver.specifier_for(importer, app / "src/lib/session/index.ts", prefer_alias=False)
-        == "../../lib/session"
-    )
+    assert resolver.specifier_for(importer, app / "src/lib/session/index.ts", prefer_alias=False) == "../../lib/session"
     # No alias covers scripts/, so even with prefer_alias the import is relative.
-    assert (
-        resolver.specifier_for(importer, app / "scripts/seed.ts", prefer_alias=True)
-        == "../../../scripts/seed"
-    )
+    assert resolver.specifier_for(importer, app / "scripts/seed.ts", prefer_alias=True) == "../../../scripts/seed"
 
 
 def test_specifier_for_avoids_ambiguous_short_forms(tmp_path: Path) -> None:
@@ -430,10 +419,7 @@ def test_specifier_for_avoids_ambiguous_short_forms(tmp_path: Path) -> None:
 def test_specifier_for_another_workspace_package_uses_its_name(monorepo: Path) -> None:
     resolver = resolver_for(monorepo)
     importer = monorepo / "apps/web/app/actions.ts"
-    assert (
-        resolver.specifier_for(importer, monorepo / "packages/db/src/index.ts", prefer_alias=True)
-        == "@acme/db"
-    )
+    assert resolver.specifier_for(importer, monorepo / "packages/db/src/index.ts", prefer_alias=True) == "@acme/db"
     assert (
         resolver.specifier_for(importer, monorepo / "packages/ui/src/button.tsx", prefer_alias=False)
         == "@acme/ui/button"

@@ -107,9 +107,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     console = Console(stderr=True)
-    with Progress(
-        TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
-    ) as bar:
+    with Progress(TextColumn("indexing"), BarColumn(), MofNCompleteColumn(), console=console, transient=True) as bar:
         task = bar.add_task("indexing", total=None, visible=False)
 
         def update(done: int, total: int) -> None:

@@ -35,21 +35,15 @@ def _codes(value: str) -> list[str]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="nextguard", description="Finds the security mistakes Next.js Server Actions make easy."
-    )
+    parser = _Parser(prog="nextguard", description="Finds the security mistakes Next.js Server Actions make easy.")
     parser.add_argument("--version", action="version", version=f"nextguard {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     check = commands.add_parser("check", help="analyse a workspace and report findings")
     check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument(
-        "--select", type=_codes, default=[], metavar="CODES", help="only these codes or prefixes"
-    )
-    check.add_argument(
-        "--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes"
-    )
+    check.add_argument("--select", type=_codes, default=[], metavar="CODES", help="only these codes or prefixes")
+    check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")

@@ -147,9 +147,7 @@ class _Builder:
         directives = directive_prologue(statements)
         if directives:
             facts.prologue_end = directives[-1].end_byte
-        facts.directives = tuple(
-            value for node in directives if (value := _statement_string(node)) is not None
-        )
+        facts.directives = tuple(value for node in directives if (value := _statement_string(node)) is not None)
         for node in directives:
             value = _statement_string(node)
             if value == "use server" and facts.use_server is None:
@@ -205,9 +203,7 @@ class _Builder:
                     name = spec.child_by_field_name("name")
                     alias = spec.child_by_field_name("alias")
                     spec_type_only = type_only or any(c.type == "type" for c in spec.children)
-                    imported = (
-                        string_value(name) if name is not None and name.type == "string" else _text(name)
-                    )
+                    imported = string_value(name) if name is not None and name.type == "string" else _text(name)
                     self.facts.imports.append(
                         Import(_text(alias or name), imported or "", source, span, spec_type_only)
                     )
@@ -251,13 +247,13 @@ class _Builder:
                 for spec in child.named_children:
                     if spec.type != "export_specifier":
                         continue
-                    name = _text(spec.child_by_field_name("name"))
+                    local = _text(spec.child_by_field_name("name"))
                     alias = spec.child_by_field_name("alias")
-                    exported = _text(alias) if alias is not None else name
+                    exported = _text(alias) if alias is not None else local
                     if source is None:
-                        facts.exports.append(Export(exported, name, span=span))
+                        facts.exports.append(Export(exported, local, span=span))
                     else:
-                        facts.exports.append(Export(exported, None, source, name, span))
+                        facts.exports.append(Export(exported, None, source, local, span))
                 return
             if child.type == "namespace_export" and source is not None:
                 name = next((c for c in child.named_children if c.type == "identifier"), None)
@@ -288,7 +284,8 @@ class _Builder:
                 if exported:
                     self.facts.exports.append(Export(name, name, span=_span(declarator)))
             elif name_node.type in ("object_pattern", "array_pattern"):
-                init = chain_of(unwrap(value).child_by_field_name("function")) if _is_call(value) else None
+                call = unwrap(value)
+                init = chain_of(call.child_by_field_name("function")) if call is not None and _is_call(call) else None
                 for pattern in name_node.named_children:
                     target = pattern
                     if pattern.type == "pair_pattern":
@@ -426,15 +423,13 @@ class _Builder:
             if role is None:
                 if use_server is not None:
                     role = ("inline", _inline_name(node), None)
-                elif (
-                    node.type == "method_definition"
-                    and node.parent is not None
-                    and node.parent.type == "class_body"
-                ):
+                elif node.type == "method_definition" and node.parent is not None and node.parent.type == "class_body":
                     role = ("method", _text(node.child_by_field_name("name")), None)
                 else:
                     continue
-            kind, name, report = role
+            assert role is not None
+            kind, name, found_report = role
+            report = found_report
             if report is None:
                 report = _header_span(node)
             is_async = any(child.type == "async" for child in node.children)
@@ -461,9 +456,7 @@ class _Builder:
             if binding.body is not None:
                 binding.body = index_by_start.get(binding.body)
             binding.chain_units = tuple(index_by_start[s] for s in binding.chain_units if s in index_by_start)
-            binding.members = {
-                k: index_by_start[s] for k, s in binding.members.items() if s in index_by_start
-            }
+            binding.members = {k: index_by_start[s] for k, s in binding.members.items() if s in index_by_start}
 
         # Sweep: units are properly nested intervals; each event belongs to the innermost one open.
         events: list[tuple[int, int, Node]] = []  # (start, order, node)

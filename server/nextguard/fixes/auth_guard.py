@@ -65,9 +65,7 @@ def _import_spec(index: WorkspaceIndex, facts: FileFacts, name: str) -> ImportSp
                 return None
             return ImportSpec(name, imported.imported, None, target)
         return ImportSpec(name, imported.imported, imported.source, None)
-    if name in facts.bindings and any(
-        export.local == name and export.exported == name for export in facts.exports
-    ):
+    if name in facts.bindings and any(export.local == name and export.exported == name for export in facts.exports):
         return ImportSpec(name, name, None, facts.path)
     return None
 
@@ -157,9 +155,7 @@ def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit,
         else:
             return None
         default = spec.imported == "default"
-        imported_name = (
-            spec.name if default or spec.imported == spec.name else f"{spec.imported} as {spec.name}"
-        )
+        imported_name = spec.name if default or spec.imported == spec.name else f"{spec.imported} as {spec.name}"
         edit = add_import(path, source, facts, imported_name, specifier, default=default)
         if edit is not None:
             edits.append(edit)

@@ -88,9 +88,7 @@ def add_import(
     return TextEdit(path, Span(at, at), line)
 
 
-def insert_statements(
-    path: Path, source: bytes, unit: Unit, lines: list[str], style: Style
-) -> list[TextEdit]:
+def insert_statements(path: Path, source: bytes, unit: Unit, lines: list[str], style: Style) -> list[TextEdit]:
     """Edits that make ``lines`` the first statements of ``unit`` (after its directives), making it
     `async` if it is not and turning an expression body into a block."""
     edits: list[TextEdit] = []

@@ -47,7 +47,7 @@ from pathlib import Path
 
 from ..analysis import Analysis
 from ..fixes.auth_guard import guard_fix
-from ..model import Finding, Related, Severity
+from ..model import Finding, Fix, Related, Severity
 from ..workspace import vocabulary as vocab
 from ..workspace.actions import public_reason
 from .base import Rule
@@ -82,9 +82,7 @@ class ActionMissingAuth(Rule):
                 f"{kind} `{endpoint.name}` {what} data (`{first.label}`{via}) with no auth check before it: "
                 "every Server Action is a public POST endpoint."
             )
-            if summary.validates or (
-                endpoint.binding is not None and _validates(endpoint.binding.chain_refs)
-            ):
+            if summary.validates or (endpoint.binding is not None and _validates(endpoint.binding.chain_refs)):
                 message += " Validating the input with a schema is not authorization."
             if analysis.proxy_with_auth is not None:
                 message += (
@@ -101,7 +99,7 @@ class ActionMissingAuth(Rule):
                 )
                 for i, step in enumerate(trail)
             )
-            fixes = ()
+            fixes: tuple[Fix, ...] = ()
             helper = analysis.auth_helper
             if helper is not None:
                 fix = guard_fix(index, helper, path, endpoint.unit, f"`{endpoint.name}`")

@@ -57,11 +57,7 @@ class DalMissingServerOnly(Rule):
         facts = index.modules[path]
         if facts.server_only_import or facts.bare_server_only or facts.use_client:
             return
-        if (
-            path.suffix in (".tsx", ".jsx")
-            or index.app_kind(path) is not None
-            or index.is_outside_bundle(path)
-        ):
+        if path.suffix in (".tsx", ".jsx") or index.app_kind(path) is not None or index.is_outside_bundle(path):
             return
         if path not in index.reachable_from_app:
             return
@@ -99,11 +95,7 @@ class DalMissingServerOnly(Rule):
         if any(imported.source in vocab.ENV_VALIDATORS for imported in facts.imports):
             secrets = []
         if facts.use_server is not None:
-            return (
-                f"is a 'use server' module that reads the secret `process.env.{secrets[0]}`"
-                if secrets
-                else None
-            )
+            return f"is a 'use server' module that reads the secret `process.env.{secrets[0]}`" if secrets else None
         bindings = list(facts.bindings.values())
         if bindings and all(_is_action_client(binding.init, binding.chain_refs) for binding in bindings):
             return None
@@ -127,11 +119,7 @@ class DalMissingServerOnly(Rule):
                     return f"reads `{event.label}()`"
                 if event.kind is Kind.AUTH:
                     return f"checks auth (`{event.label}`)"
-            if (
-                unit.kind == "function"
-                and summary.auth
-                and not any(e.kind is Kind.CALL for e in summary.events)
-            ):
+            if unit.kind == "function" and summary.auth and not any(e.kind is Kind.CALL for e in summary.events):
                 return f"defines the auth check `{unit.name}`"
         if secrets:
             return f"reads the secret `process.env.{secrets[0]}`"

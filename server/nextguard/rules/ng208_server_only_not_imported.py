@@ -53,7 +53,7 @@ class ServerOnlyNotImported(Rule):
                 # move the import below the prologue instead of rewriting in place.
                 end = _line_end(source, span.end)
                 anchor = facts.prologue_end
-                edits = (
+                edits: tuple[TextEdit, ...] = (
                     TextEdit(path, Span(span.start, end), ""),
                     TextEdit(path, Span(anchor, anchor), "\n" + statement),
                 )

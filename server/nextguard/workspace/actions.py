@@ -48,9 +48,7 @@ def endpoints_in(index: WorkspaceIndex, path: Path) -> list[Endpoint]:
                 continue
             binding = facts.bindings.get(export.local)
             if binding is not None and binding.body is not None:
-                add(
-                    export.exported, "action", binding, facts.units[binding.body], export.span or binding.span
-                )
+                add(export.exported, "action", binding, facts.units[binding.body], export.span or binding.span)
     for name in index.reexported_actions.get(path, ()):
         binding = facts.bindings.get(name)
         if binding is not None and binding.body is not None:
@@ -87,8 +85,6 @@ def public_reason(index: WorkspaceIndex, endpoint: Endpoint) -> str | None:
     rel = index.rel(endpoint.path)
     for entry in index.config.public_actions:
         file_part, _, name = entry.partition("#")
-        if (name and name == endpoint.name and fnmatch(rel, file_part)) or (
-            not name and fnmatch(rel, file_part)
-        ):
+        if (name and name == endpoint.name and fnmatch(rel, file_part)) or (not name and fnmatch(rel, file_part)):
             return f"listed in publicActions ({entry})"
     return None

@@ -54,12 +54,8 @@ class CallClassifier:
         self.index = index
         self._client_cache: dict[tuple[Path, str], bool] = {}
         config = index.config
-        self._auth_names = {
-            entry for entry in config.auth_primitives if "#" not in entry and "." not in entry
-        }
-        self._auth_members = [
-            tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e
-        ]
+        self._auth_names = {entry for entry in config.auth_primitives if "#" not in entry and "." not in entry}
+        self._auth_members = [tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e]
         self._auth_exports = self._module_entries(config.auth_primitives)
         self._data_names = {entry for entry in config.data_clients if "#" not in entry and "." not in entry}
         self._data_exports = self._module_entries(config.data_clients)
@@ -169,11 +165,7 @@ class CallClassifier:
         return events
 
     def is_auth(self, target: Target, chain: tuple[str, ...]) -> bool:
-        if (
-            target.kind == "external"
-            and not target.rest
-            and (target.specifier, target.name) in vocab.AUTH_IMPORTS
-        ):
+        if target.kind == "external" and not target.rest and (target.specifier, target.name) in vocab.AUTH_IMPORTS:
             return True
         if target.kind == "binding" and not target.rest and target.path is not None:
             binding = self.index.binding_in(target.path, target.name)
@@ -188,9 +180,7 @@ class CallClassifier:
         for suffix in vocab.AUTH_MEMBER_SUFFIXES:
             if len(chain) >= len(suffix) and chain[-len(suffix) :] == suffix:
                 return True
-        if self._auth_names and (
-            (chain[0] in self._auth_names and len(chain) == 1) or chain[-1] in self._auth_names
-        ):
+        if self._auth_names and ((chain[0] in self._auth_names and len(chain) == 1) or chain[-1] in self._auth_names):
             return True
         for member in self._auth_members:
             if len(chain) >= len(member) and chain[-len(member) :] == member:
@@ -210,9 +200,7 @@ class CallClassifier:
         if (
             len(chain) >= 2
             and target.kind in ("external", "binding")
-            and self._matches_module_entry(
-                Target(target.kind, target.path, target.name, ()), self._data_exports
-            )
+            and self._matches_module_entry(Target(target.kind, target.path, target.name, ()), self._data_exports)
         ):
             return bool(vocab.GENERIC_MUTATION.match(last))
         clientish = client or any(part.lower() in vocab.CLIENT_NAMES for part in chain[:-1])
@@ -220,9 +208,9 @@ class CallClassifier:
             len(chain) >= 3
             and last in vocab.PRISMA_READS | vocab.PRISMA_WRITES
             and chain[-2] not in ("()", "[]", "")
+            and (clientish or last in vocab.PRISMA_DISTINCT)
         ):
-            if clientish or last in vocab.PRISMA_DISTINCT:
-                return last in vocab.PRISMA_WRITES
+            return last in vocab.PRISMA_WRITES
         if len(chain) >= 2 and last in vocab.PRISMA_RAW:
             return vocab.PRISMA_RAW[last]
         if len(chain) >= 4 and chain[-3] == "from" and chain[-2] == "()" and last in vocab.SUPABASE_OPS:
@@ -241,9 +229,7 @@ class CallClassifier:
             len(chain) == 2
             and last in ("query", "execute")
             and (
-                client
-                or chain[0].lower()
-                in ("pool", "db", "client", "conn", "connection", "pg", "mysql", "database")
+                client or chain[0].lower() in ("pool", "db", "client", "conn", "connection", "pg", "mysql", "database")
             )
         ):
             return bool(vocab.SQL_MUTATION.match(call.string_arg or ""))

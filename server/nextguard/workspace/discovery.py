@@ -163,9 +163,7 @@ class _Walk:
                 with os.scandir(directory) as listing:
                     entries = list(listing)
             except OSError as error:
-                self.notices.append(
-                    Notice(Path(directory), "unreadable", f"cannot list {directory}: {error.strerror}")
-                )
+                self.notices.append(Notice(Path(directory), "unreadable", f"cannot list {directory}: {error.strerror}"))
                 continue
             if any(entry.name == ".gitignore" for entry in entries):
                 layers = self.with_gitignore(directory, rel, layers)
@@ -238,20 +236,14 @@ class _Walk:
                 self.notices.append(Notice(Path(entry.path), "unreadable", f"{entry.path}: {error.strerror}"))
                 return None
             if size > self.max_bytes:
-                self.notices.append(
-                    Notice(Path(entry.path), "too-large", _too_large(entry.path, size, self.max_bytes))
-                )
+                self.notices.append(Notice(Path(entry.path), "too-large", _too_large(entry.path, size, self.max_bytes)))
                 return None
             self.files[os.path.realpath(entry.path) if is_link else os.path.join(real_dir, name)] = None
             return None
         # Only names that could have held source (a source file, or a directory) are worth a
         # notice; a dangling `.env` link is not our business.
         has_suffix = bool(os.path.splitext(name)[1])
-        if (
-            is_link
-            and (name.endswith(SOURCE_SUFFIXES) or not has_suffix)
-            and not self.ignored(child_rel, layers)
-        ):
+        if is_link and (name.endswith(SOURCE_SUFFIXES) or not has_suffix) and not self.ignored(child_rel, layers):
             self.notices.append(
                 Notice(Path(entry.path), "unreadable", f"{entry.path} is a broken symbolic link; skipped")
             )
@@ -283,9 +275,7 @@ def _ancestor_gitignores(root: str) -> list[_IgnoreLayer]:
     layers: list[_IgnoreLayer] = []
     for directory, prefix in reversed(found):
         try:
-            with open(
-                os.path.join(directory, ".gitignore"), encoding="utf-8-sig", errors="replace"
-            ) as handle:
+            with open(os.path.join(directory, ".gitignore"), encoding="utf-8-sig", errors="replace") as handle:
                 layers.append((0, prefix, pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())))
         except (OSError, ValueError):
             continue
@@ -308,13 +298,9 @@ def discover(root: Path, *, ignore_globs: Sequence[str] = (), max_bytes: int = 1
     try:
         root_stat = os.stat(absolute)
     except OSError:
-        return Discovery(
-            Path(absolute), [], [Notice(Path(absolute), "not-found", f"{absolute} does not exist")]
-        )
+        return Discovery(Path(absolute), [], [Notice(Path(absolute), "not-found", f"{absolute} does not exist")])
     if not stat.S_ISDIR(root_stat.st_mode):
-        return Discovery(
-            Path(absolute), [], [Notice(Path(absolute), "not-found", f"{absolute} is not a directory")]
-        )
+        return Discovery(Path(absolute), [], [Notice(Path(absolute), "not-found", f"{absolute} is not a directory")])
     real_root = os.path.realpath(absolute)
     walk = _Walk(real_root, ignore_globs, max_bytes)
     walk.run(root_stat, _ancestor_gitignores(real_root))
@@ -348,7 +334,5 @@ def read_source(path: Path, max_bytes: int = 1_000_000) -> tuple[bytes | None, N
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
-        return None, Notice(
-            Path(path), "encoding", f"{path} is not valid UTF-8 (byte offset {error.start}); skipped"
-        )
+        return None, Notice(Path(path), "encoding", f"{path} is not valid UTF-8 (byte offset {error.start}); skipped")
     return data, None

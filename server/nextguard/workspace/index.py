@@ -57,9 +57,7 @@ class Target:
 
 
 class WorkspaceIndex:
-    def __init__(
-        self, root: Path, config: Config, modules: dict[Path, FileFacts], sources: dict[Path, bytes]
-    ) -> None:
+    def __init__(self, root: Path, config: Config, modules: dict[Path, FileFacts], sources: dict[Path, bytes]) -> None:
         self.root = root
         self.config = config
         self.modules = modules
@@ -151,9 +149,7 @@ class WorkspaceIndex:
                     return found
         return None
 
-    def _follow_import(
-        self, importer: Path, source: str, name: str
-    ) -> tuple[Path, Binding] | tuple[str, str] | None:
+    def _follow_import(self, importer: Path, source: str, name: str) -> tuple[Path, Binding] | tuple[str, str] | None:
         target = self.resolve_import(importer, source)
         if target is None:
             return (source, name)

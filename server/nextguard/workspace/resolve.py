@@ -260,9 +260,7 @@ class ModuleResolver:
         return None
 
     def _resolve_exports(self, package_dir: str, exports: object, subpath: str) -> str | None:
-        if not isinstance(exports, dict) or not any(
-            isinstance(k, str) and k.startswith(".") for k in exports
-        ):
+        if not isinstance(exports, dict) or not any(isinstance(k, str) and k.startswith(".") for k in exports):
             # Sugar for {".": exports}: a string, an array or a bare conditions object.
             return self._exports_target(package_dir, exports, None) if subpath == "." else None
         if subpath in exports and "*" not in subpath:
@@ -281,11 +279,7 @@ class ModuleResolver:
                     and (best is None or (len(prefix), len(key)) > best[:2])
                 ):
                     best = (len(prefix), len(key), value, subpath[len(prefix) : len(subpath) - len(suffix)])
-            elif (
-                key.endswith("/")
-                and subpath.startswith(key)
-                and (best is None or (len(key), len(key)) > best[:2])
-            ):
+            elif key.endswith("/") and subpath.startswith(key) and (best is None or (len(key), len(key)) > best[:2]):
                 # Deprecated folder mapping ("./utils/": "./src/utils/"), still seen in older packages.
                 best = (len(key), len(key), _append_to_targets(value, subpath[len(key) :]), "")
         if best is None:
@@ -357,9 +351,7 @@ class ModuleResolver:
         best: WorkspacePackage | None = None
         for package in self._packages.values():
             package_dir = os.fspath(package.dir)
-            if path.startswith(package_dir + os.sep) and (
-                best is None or len(package_dir) > len(os.fspath(best.dir))
-            ):
+            if path.startswith(package_dir + os.sep) and (best is None or len(package_dir) > len(os.fspath(best.dir))):
                 best = package
         return best
 

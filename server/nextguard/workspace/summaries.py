@@ -234,9 +234,7 @@ class Summaries:
     # pass 1: who authenticates
 
     def _chain_auth(self, path: Path, binding: Binding) -> bool:
-        if any(
-            self.units[(path, index)].auth for index in binding.chain_units if (path, index) in self.units
-        ):
+        if any(self.units[(path, index)].auth for index in binding.chain_units if (path, index) in self.units):
             return True
         for ref in binding.chain_refs:
             target = self.index.target(path, ref)
@@ -256,9 +254,7 @@ class Summaries:
         if member:
             index = binding.members.get(member)
             return index is not None and self.units[(path, index)].auth
-        return self._chain_auth(path, binding) or (
-            binding.body is not None and self.units[(path, binding.body)].auth
-        )
+        return self._chain_auth(path, binding) or (binding.body is not None and self.units[(path, binding.body)].auth)
 
     def _unit_auth(self, summary: Summary) -> bool:
         cookie = verify = False

@@ -258,9 +258,7 @@ MONGO_DISTINCT = {
     "bulkWrite": True,
 }
 MONGO_GENERIC = {"find": False, "findOne": False, "create": True, "exists": False, "aggregate": False}
-SQL_MUTATION = re.compile(
-    r"^\s*(insert|update|delete|upsert|merge|replace|drop|alter|truncate|create)\b", re.I
-)
+SQL_MUTATION = re.compile(r"^\s*(insert|update|delete|upsert|merge|replace|drop|alter|truncate|create)\b", re.I)
 GENERIC_MUTATION = re.compile(
     r"^(set|put|insert|update|upsert|delete|del|remove|create|add|incr|decr|push|write|save|destroy|"
     r"hset|hdel|lpush|rpush|sadd|srem|zadd|zrem|expire|append|upload|copy|move)",
@@ -268,9 +266,7 @@ GENERIC_MUTATION = re.compile(
 )
 
 # Schema validation calls: an action that makes one gets "validation is not authorization".
-VALIDATION_CALLS = frozenset(
-    {"parse", "safeParse", "parseAsync", "safeParseAsync", "validate", "validateSync"}
-)
+VALIDATION_CALLS = frozenset({"parse", "safeParse", "parseAsync", "safeParseAsync", "validate", "validateSync"})
 VALIDATION_CHAIN = frozenset({"schema", "inputSchema", "input", "bindArgsSchemas"})
 
 # Factories of action clients: a module that only builds these is not a DAL module.
