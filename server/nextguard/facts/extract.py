@@ -509,8 +509,10 @@ class _Builder:
             if arguments.type == "template_string":
                 tagged = True
                 string_arg = string_value(arguments)
-            elif arguments.named_children:
-                string_arg = string_value(arguments.named_children[0])
+            elif arguments.named_child_count:
+                first = arguments.named_child(0)
+                if first is not None and first.type in ("string", "template_string"):
+                    string_arg = string_value(first)
         parent = node.parent
         while parent is not None and parent.type == "parenthesized_expression":
             parent = parent.parent

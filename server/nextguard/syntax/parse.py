@@ -39,16 +39,25 @@ def parse(path: Path | str, data: bytes, old_tree: Tree | None = None) -> Tree:
 
 
 def _grammar_quirk(node: Node) -> bool:
-    """tree-sitter-typescript reads a generic tagged template (`` prisma.$queryRaw<T>`…` ``) as an
-    instantiation expression missing a `!`; TypeScript accepts it, so it is not an error."""
+    """Errors tree-sitter-typescript reports in code TypeScript accepts: a generic tagged template
+    (`` prisma.$queryRaw<T>`…` ``) read as an instantiation expression missing a `!`, and a bare `&`
+    in JSX text or an attribute string (`Drag & drop`, `href="/?a=1&b=2"`) read as a broken
+    character reference."""
     parent = node.parent
-    return (
-        node.is_missing
-        and node.type == "!"
-        and parent is not None
-        and parent.type == "non_null_expression"
-        and any(child.type == "instantiation_expression" for child in parent.children)
+    if parent is None:
+        return False
+    if node.is_missing and node.type == "!":
+        return parent.type == "non_null_expression" and any(
+            child.type == "instantiation_expression" for child in parent.children
+        )
+    if not node.is_error:
+        return False
+    in_jsx = parent.type == "jsx_element" or (
+        parent.type == "string" and parent.parent is not None and parent.parent.type == "jsx_attribute"
     )
+    previous = node.prev_sibling
+    after_ampersand = previous is not None and (previous.text or b"").rstrip().endswith(b"&")
+    return in_jsx and (after_ampersand or (node.text or b"").startswith(b"&"))
 
 
 def first_error(root: Node) -> Node | None:

@@ -13,17 +13,31 @@ Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 
 class LineIndex:
-    __slots__ = ("_data", "_starts")
+    __slots__ = ("_data", "_line_starts")
 
     def __init__(self, data: bytes) -> None:
         self._data = data
-        starts = [0]
-        find = data.find
-        pos = find(b"\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = find(b"\n", pos + 1)
-        self._starts = starts
+        # Built on first use: most files of a scan never need a row number.
+        self._line_starts: list[int] | None = None
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LineIndex) and other._data == self._data
+
+    def __hash__(self) -> int:
+        return hash(self._data)
+
+    @property
+    def _starts(self) -> list[int]:
+        starts = self._line_starts
+        if starts is None:
+            starts = [0]
+            find = self._data.find
+            pos = find(b"\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = find(b"\n", pos + 1)
+            self._line_starts = starts
+        return starts
 
     @property
     def line_count(self) -> int:
