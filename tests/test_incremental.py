@@ -1,0 +1,109 @@
+"""The live Workspace, updated one file at a time, must agree with a fresh analysis of the same
+text. Edits that matter are the ones that move auth or data across files: removing a DAL's auth
+check, renaming an export, deleting and re-creating a module."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from nextguard.engine import Workspace, analyze
+from nextguard.model import Finding
+from nextguard.workspace.discovery import SOURCE_SUFFIXES
+
+FIXTURES = Path(__file__).parent / "fixtures"
+CASES = [
+    "ng101/transitive-dal",
+    "ng101/barrel-reexport",
+    "ng101/next-safe-action",
+    "ng101/hof-withauth",
+    "ng101/namespace-import",
+    "ng101/monorepo-workspace-package",
+    "ng203/dal-missing",
+    "ng208/bare-string",
+]
+
+
+def _key(findings: list[Finding]) -> set[tuple[str, str, int, int, str]]:
+    return {(f.code, f.path.name, f.span.start, f.span.end, f.message) for f in findings}
+
+
+def _live(workspace: Workspace) -> set[tuple[str, str, int, int, str]]:
+    found: list[Finding] = []
+    for path in workspace.files:
+        found.extend(workspace.findings(path))
+    return _key(found)
+
+
+def _fresh(root: Path) -> set[tuple[str, str, int, int, str]]:
+    return _key(analyze([root]).findings)
+
+
+def _edits(text: str) -> list[str]:
+    """Variants of a file's text that change what it means to other files."""
+    variants = [
+        re.sub(r"await (verifySession|auth|getCurrentUser|requireUser|getSession)\(", r"await Promise.resolve(", text),
+        re.sub(r"export (async function|const|function) (\w+)", r"export \1 \2Renamed", text, count=1),
+        text.replace("'use server'", "'use client'", 1),
+        text + "\nexport async function addedLater(id: string) {\n  await db.note.delete({ where: { id } })\n}\n",
+    ]
+    return [variant for variant in variants if variant != text]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_updates_match_a_fresh_analysis(case: str, tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / case, root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    assert _live(workspace) == _fresh(root)
+    sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
+    checked = 0
+    for path in sources:
+        original = path.read_text(encoding="utf-8")
+        for variant in _edits(original):
+            path.write_text(variant, encoding="utf-8")
+            workspace.update(path, variant.encode())
+            assert _live(workspace) == _fresh(root), f"after editing {path.relative_to(root)}"
+            checked += 1
+        path.write_text(original, encoding="utf-8")
+        workspace.update(path, original.encode())
+        assert _live(workspace) == _fresh(root)
+    # a module disappears, then comes back
+    victim = sources[len(sources) // 2]
+    saved = victim.read_bytes()
+    victim.unlink()
+    workspace.update(victim, None)
+    assert _live(workspace) == _fresh(root), f"after deleting {victim.name}"
+    victim.write_bytes(saved)
+    workspace.update(victim, saved)
+    assert _live(workspace) == _fresh(root), f"after re-creating {victim.name}"
+    assert checked > 0
+
+
+def test_an_export_that_reappears_is_seen_by_files_classified_while_it_was_gone(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "ng101/transitive-dal", root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    before = _live(workspace)
+    assert any(code == "NG101" for code, *_ in before)
+    dal = next(p for p in root.rglob("dal.ts"))
+    original = dal.read_text(encoding="utf-8")
+    renamed = re.sub(r"export (async function|const) (\w+)", r"export \1 \2Gone", original)
+    dal.write_text(renamed, encoding="utf-8")
+    workspace.update(dal, renamed.encode())
+    # Every importer is saved (re-read) while the DAL's names are gone...
+    for path in workspace.files:
+        if path != dal:
+            workspace.update(path, path.read_bytes())
+    assert _live(workspace) == _fresh(root)
+    # ...and must see them again when they come back.
+    dal.write_text(original, encoding="utf-8")
+    workspace.update(dal, original.encode())
+    assert _live(workspace) == _fresh(root) == before
