@@ -38,9 +38,18 @@ def run_check(args: argparse.Namespace) -> int:
                 fixed += applied
                 report = analyze(paths, select=args.select, ignore=args.ignore, progress=progress)
     for notice in report.notices:
-        print(f"nextguard: {_display(notice.path)}: {notice.message}", file=sys.stderr)
+        message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        print(f"nextguard: {_display(notice.path)}: {message}", file=sys.stderr)
     if args.format == "json":
         print_json(report, _display)
+    elif args.format == "sarif":
+        from .sarif import print_sarif
+
+        print_sarif(report, paths)
+    elif args.format == "github":
+        from .github import print_github
+
+        print_github(report, _display)
     else:
         print_text(report, _display, fixed=fixed, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
     if report.findings and not args.exit_zero:
@@ -50,9 +59,12 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd().resolve()))
+        shown = path.relative_to(Path.cwd().resolve())
     except ValueError:
-        return str(path)
+        shown = path
+    # A file name that is not UTF-8 is shown with escapes (`caf\xe9.ts`) rather than breaking
+    # the terminal or the JSON.
+    return os.fsencode(shown).decode("utf-8", "backslashreplace")
 
 
 def _apply_fixes(findings: list[Finding], *, unsafe: bool) -> int:

@@ -1,7 +1,7 @@
-"""`nextguard check | rules | explain | lsp`: the command line front end.
+"""`nextguard check | map | rules | explain | lsp`: the command line front end.
 
 Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error (one line on stderr, no
-traceback).
+traceback). `map` is an inventory, not a check: 0 unless an error.
 """
 
 from __future__ import annotations
@@ -41,13 +41,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="analyse a workspace and report findings")
     check.add_argument("paths", nargs="*", type=Path, default=[Path(".")], metavar="PATH")
-    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--format", choices=("text", "json", "sarif", "github"), default="text")
     check.add_argument("--select", type=_codes, default=[], metavar="CODES", help="only these codes or prefixes")
     check.add_argument("--ignore", type=_codes, default=[], metavar="CODES", help="skip these codes or prefixes")
     check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+    endpoints = commands.add_parser("map", help="list every Server Action and route handler and how it is protected")
+    endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
+    endpoints.add_argument("--format", choices=("table", "json", "markdown", "html"), default="table")
+    endpoints.add_argument("--output", "-o", type=Path, metavar="FILE", help="write to FILE instead of stdout")
 
     commands.add_parser("rules", help="list every rule")
     explain = commands.add_parser("explain", help="print a rule's documentation")
@@ -63,6 +68,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
+        if args.command == "map":
+            from .map import run_map
+
+            return run_map(args)
         if args.command == "rules":
             return _rules()
         if args.command == "explain":

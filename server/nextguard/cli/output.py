@@ -94,10 +94,14 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
     console = Console(force_terminal=colour, no_color=not colour, highlight=False, soft_wrap=True)
     positions = _Positions()
     fixable = 0
+    unsafe = 0
     for finding in report.findings:
         start = positions.of(finding.path, finding.span.start)
-        marker = " [*]" if finding.fixes else ""
-        fixable += bool(finding.fixes)
+        # `[*]` promises what `--fix` does: safe fixes only.
+        safe = bool(finding.fixes) and finding.fixes[0].applicability == "safe"
+        marker = " [*]" if safe else ""
+        fixable += safe
+        unsafe += bool(finding.fixes) and not safe
         style = _SEVERITY_STYLE[finding.severity.value]
         console.print(
             f"[bold]{escape(display(finding.path))}[/bold]:{start['row']}:{start['column']}: "
@@ -114,7 +118,12 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
         detail = ", ".join(
             f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in counts.items()
         )
-        tail = f" ({fixable} fixable with --fix)" if fixable else ""
+        hints = []
+        if fixable:
+            hints.append(f"{fixable} fixable with --fix")
+        if unsafe:
+            hints.append(f"{unsafe} more with --fix --unsafe-fixes")
+        tail = f" ({'; '.join(hints)})" if hints else ""
         console.print(
             f"Found {total} problem{'s' if total != 1 else ''} ({detail}) in {report.files_analysed} {noun}{tail}."
         )

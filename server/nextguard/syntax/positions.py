@@ -6,10 +6,12 @@ points. A ``LineIndex`` is built once per text version and answers both ways.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from typing import Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+_LINE_BREAK = re.compile(rb"\r\n?|\n")
 
 
 class LineIndex:
@@ -30,12 +32,17 @@ class LineIndex:
     def _starts(self) -> list[int]:
         starts = self._line_starts
         if starts is None:
-            starts = [0]
-            find = self._data.find
-            pos = find(b"\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = find(b"\n", pos + 1)
+            data = self._data
+            if b"\r" in data:
+                # A lone CR ends a line too, in JavaScript and in LSP.
+                starts = [0, *(match.end() for match in _LINE_BREAK.finditer(data))]
+            else:
+                starts = [0]
+                find = data.find
+                pos = find(b"\n")
+                while pos != -1:
+                    starts.append(pos + 1)
+                    pos = find(b"\n", pos + 1)
             self._line_starts = starts
         return starts
 
@@ -47,10 +54,13 @@ class LineIndex:
         return self._starts[row]
 
     def line_end(self, row: int) -> int:
-        """Offset of the end of ``row``'s content (before ``\\r\\n`` or ``\\n``)."""
-        if row + 1 < len(self._starts):
-            end = self._starts[row + 1] - 1
-            if end > self._starts[row] and self._data[end - 1 : end] == b"\r":
+        """Offset of the end of ``row``'s content (before its ``\\r\\n``, ``\\n`` or ``\\r``)."""
+        starts = self._starts
+        if row + 1 < len(starts):
+            end = starts[row + 1]
+            if self._data[end - 1 : end] == b"\n":
+                end -= 1
+            if end > starts[row] and self._data[end - 1 : end] == b"\r":
                 end -= 1
             return end
         return len(self._data)

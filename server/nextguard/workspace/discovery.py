@@ -12,6 +12,7 @@ once, and so that the resolver's existence checks agree with discovery.
 from __future__ import annotations
 
 import json
+import errno
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -22,7 +23,7 @@ from typing import Any
 import pathspec
 import yaml
 
-from nextguard.model import Notice
+from nextguard.model import Notice, NoticeKind
 
 SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 SKIPPED_DIRS = frozenset(
@@ -193,10 +194,14 @@ class _Walk:
         name = entry.name
         child_rel = f"{rel}/{name}" if rel else name
         try:
+            is_link = entry.is_symlink()
             is_dir = entry.is_dir()
             is_file = not is_dir and entry.is_file()
-            is_link = entry.is_symlink()
-        except OSError:
+        except OSError as error:
+            # A link that resolves to itself (`a.ts -> b.ts -> a.ts`) fails with ELOOP here.
+            if not self.ignored(child_rel, layers):
+                kind: NoticeKind = "symlink-loop" if error.errno == errno.ELOOP else "unreadable"
+                self.notices.append(Notice(Path(entry.path), kind, f"{entry.path}: {error.strerror}; skipped"))
             return None
         if is_dir:
             if name in SKIPPED_DIRS or name in _TEST_DIRS or self.ignored(child_rel + "/", layers):
@@ -239,6 +244,10 @@ class _Walk:
                 self.notices.append(Notice(Path(entry.path), "too-large", _too_large(entry.path, size, self.max_bytes)))
                 return None
             self.files[os.path.realpath(entry.path) if is_link else os.path.join(real_dir, name)] = None
+            return None
+        if name.endswith(SOURCE_SUFFIXES) and not is_link and not self.ignored(child_rel, layers):
+            # A FIFO, socket or device with a source file's name: never read it (a FIFO blocks).
+            self.notices.append(Notice(Path(entry.path), "unreadable", f"{entry.path} is not a regular file; skipped"))
             return None
         # Only names that could have held source (a source file, or a directory) are worth a
         # notice; a dangling `.env` link is not our business.

@@ -1,0 +1,64 @@
+"""`nextguard check --format github`: GitHub Actions workflow commands, one annotation per finding
+(`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=NG101 action-missing-auth::message`).
+
+Escaping follows `@actions/core` (`toolkit/packages/core/src/command.ts`): in the message `%`, CR
+and LF are percent-encoded; in property values also `:` and `,`, which would otherwise end the
+value. GitHub shows a limited number of annotations per step; upload SARIF for the full list.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from ..model import Finding, Report, Severity
+from .sarif import FilePositions
+
+Display = Callable[[Path], str]
+COMMANDS: dict[Severity, str] = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFO: "notice",
+    Severity.HINT: "notice",
+}
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def annotation(finding: Finding, display: Display, positions: FilePositions) -> str:
+    line, column = positions.of(finding.path, finding.span.start)
+    end_line, end_column = positions.of(finding.path, finding.span.end)
+    properties = {
+        "file": display(finding.path),
+        "line": str(line),
+        "col": str(column),
+        "endLine": str(end_line),
+        "endColumn": str(end_column),
+        "title": f"{finding.code} {finding.name}",
+    }
+    rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
+    return f"::{COMMANDS[finding.severity]} {rendered}::{escape_data(finding.message)}"
+
+
+def print_github(report: Report, display: Display, out: TextIO | None = None) -> None:
+    stream = out if out is not None else sys.stdout
+    positions = FilePositions()
+    for finding in report.findings:
+        stream.write(annotation(finding, display, positions) + "\n")
+    total = len(report.findings)
+    noun = "file" if report.files_analysed == 1 else "files"
+    if total:
+        stream.write(f"nextguard: {total} problem{'s' if total != 1 else ''} in {report.files_analysed} {noun}\n")
+    else:
+        stream.write(f"nextguard: no problems in {report.files_analysed} {noun}\n")
+
+
+__all__ = ["annotation", "escape_data", "escape_property", "print_github"]
