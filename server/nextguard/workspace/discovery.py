@@ -11,8 +11,8 @@ once, and so that the resolver's existence checks agree with discovery.
 
 from __future__ import annotations
 
-import json
 import errno
+import json
 import os
 import stat
 from collections.abc import Iterator, Sequence
