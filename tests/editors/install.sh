@@ -22,7 +22,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 # --- apt: Neovim 0.7 (unused by the tests, kept for parity), Emacs 28 + eglot, tmux, chromium,
 #     ripgrep (stands in for @vscode/ripgrep's GitHub download), libkrb5-dev (code-server's kerberos module)
-APT_PKGS=(neovim emacs-nox elpa-eglot tmux chromium ripgrep libkrb5-dev curl bc)
+APT_PKGS=(neovim emacs-nox elpa-eglot tmux chromium ripgrep libkrb5-dev curl bc git)
 missing=()
 for p in "${APT_PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

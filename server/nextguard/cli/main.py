@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     lsp = commands.add_parser("lsp", help="run the language server (stdio)")
     lsp.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio (for debugging)")
+    # Some clients (vscode-languageclient with the stdio transport) always pass --stdio.
+    lsp.add_argument("--stdio", action="store_true", help="serve over stdio (the default)")
     return parser
 
 
