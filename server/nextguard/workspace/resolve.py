@@ -74,14 +74,16 @@ def _match_paths(config: TsConfig, specifier: str) -> tuple[bool, list[str]]:
 class ModuleResolver:
     def __init__(self, root: Path, files: Iterable[Path]) -> None:
         self._root = os.path.realpath(root)
-        self._files = {os.fspath(f) for f in files}
+        # Resolution hands back the very Path objects it was given, so the index's dicts keyed by
+        # path hit on identity instead of comparing paths part by part.
+        self._paths: dict[str, Path] = {os.fspath(f): f for f in files}
+        self._files = set(self._paths)
         self._tsconfigs = TsConfigLocator(Path(self._root))
         self._packages = find_workspace_packages(Path(self._root))
         self._cache: dict[tuple[str, str], Path | None] = {}
         # A bare specifier means the same from every directory under one tsconfig: cache it per
         # config, not per directory (a large app imports `react` from hundreds of directories).
         self._bare_cache: dict[tuple[int, str], str | None] = {}
-        self._paths: dict[str, Path] = {}
         self._real_dirs: dict[str, str] = {}
         self._all_configs: list[TsConfig] | None = None
 
@@ -92,8 +94,12 @@ class ModuleResolver:
     def update_files(self, added: Iterable[Path] = (), removed: Iterable[Path] = ()) -> None:
         """Files created or deleted since construction. Any of them can change what a cached
         specifier means (a new ``lib/auth.ts`` shadows ``lib/auth/index.ts``), so the cache goes."""
-        self._files.update(os.fspath(f) for f in added)
-        self._files.difference_update(os.fspath(f) for f in removed)
+        for path in added:
+            self._paths[os.fspath(path)] = path
+            self._files.add(os.fspath(path))
+        for path in removed:
+            self._paths.pop(os.fspath(path), None)
+            self._files.discard(os.fspath(path))
         self._cache.clear()
         self._bare_cache.clear()
         self._all_configs = None
