@@ -36,14 +36,14 @@ def escape_property(text: str) -> str:
 def annotation(finding: Finding, display: Display, positions: FilePositions) -> str:
     line, column = positions.of(finding.path, finding.span.start)
     end_line, end_column = positions.of(finding.path, finding.span.end)
-    properties = {
-        "file": display(finding.path),
-        "line": str(line),
-        "col": str(column),
-        "endLine": str(end_line),
-        "endColumn": str(end_column),
-        "title": f"{finding.code} {finding.name}",
-    }
+    properties = {"file": display(finding.path), "line": str(line)}
+    if end_line == line:
+        # Columns mean something to GitHub only within one line (as in the checks API).
+        properties["col"] = str(column)
+    properties["endLine"] = str(end_line)
+    if end_line == line:
+        properties["endColumn"] = str(end_column)
+    properties["title"] = f"{finding.code} {finding.name}"
     rendered = ",".join(f"{key}={escape_property(value)}" for key, value in properties.items())
     return f"::{COMMANDS[finding.severity]} {rendered}::{escape_data(finding.message)}"
 

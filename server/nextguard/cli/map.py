@@ -83,6 +83,13 @@ def _endpoint_kind(info: EndpointInfo) -> str:
     return "inline action" if info.kind == "inline" else "action"
 
 
+def _route_heading(info: EndpointInfo) -> str:
+    heading = info.segment
+    if info.route.source == "directory":
+        heading += " (its folder: no page imports it)"
+    return heading if info.project == "." else f"{heading} in {info.project}"
+
+
 def _location(info: EndpointInfo) -> str:
     return f"{info.file}:{info.line}"
 
@@ -91,17 +98,22 @@ def _reexports(info: EndpointInfo) -> str:
     return ", ".join(f"{file} as {name}" for file, name in info.reexported_by)
 
 
-def _protection_detail(info: EndpointInfo) -> str:
+def _protection_parts(info: EndpointInfo) -> tuple[str, str]:
+    """(headline, detail): `protected by verifySession` / `via DAL function deleteNoteForUser
+    (src/lib/dal.ts)`; `public` / the reason; `unprotected` / what else is known."""
     protection = info.protection
     if protection.status == "protected":
-        by = protection.by or "an auth check"
-        via = protection.via.describe() if protection.via is not None else "its wrapper chain"
-        if protection.via is not None and protection.via.kind == "body" and protection.by_file:
-            via = f"own body; {protection.by} is in {protection.by_file}"
-        return f"{by} ({via})"
+        headline = f"protected by {protection.by}" if protection.by else "protected"
+        via = protection.via
+        if via is None:
+            return headline, "through its wrapper chain"
+        detail = f"via {via.describe()}" if via.kind != "body" else "in its own body"
+        if via.kind == "body" and protection.by_file:
+            detail += f" ({protection.by} is defined in {protection.by_file})"
+        return headline, detail
     if protection.status == "public":
-        return protection.reason or "public"
-    return protection.note or "no auth check"
+        return "public", protection.reason or "public by design"
+    return "unprotected", protection.note or "no auth check"
 
 
 def _data(info: EndpointInfo) -> str:
@@ -126,6 +138,7 @@ def _findings(info: EndpointInfo) -> str:
 
 
 def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: int = 160) -> str:
+    from rich import box
     from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
@@ -138,37 +151,42 @@ def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: 
     if not infos:
         console.print("No Server Actions or route handlers found.")
         return buffer.getvalue()
-    table = Table(show_lines=False, expand=False, pad_edge=False)
-    for column in ("Route", "Endpoint", "File", "Protection", "Data", "Validation", "Rate limit", "Findings"):
-        table.add_column(column, overflow="fold")
-    previous: tuple[str, str] | None = None
+    groups: dict[tuple[str, str], list[EndpointInfo]] = {}
     for info in infos:
-        group = (info.project, info.segment)
-        if previous is not None and group != previous:
-            table.add_section()
-        route = "" if group == previous else info.segment
-        if group != previous and info.project != ".":
-            route = f"{info.project} {route}"
-        previous = group
-        status = info.protection.status
-        style = _STATUS_STYLE[status]
-        endpoint = f"[bold]{escape(info.name)}[/bold]\n[dim]{escape(_endpoint_kind(info))}[/dim]"
-        location = escape(_location(info))
-        if info.reexported_by:
-            location += f"\n[dim]re-exported by {escape(_reexports(info))}[/dim]"
-        protection = f"[{style}]{status}[/{style}]\n{escape(_protection_detail(info))}"
-        findings = _findings(info)
-        table.add_row(
-            escape(route),
-            endpoint,
-            location,
-            protection,
-            escape(_data(info)),
-            escape(_list(info.validation)),
-            escape(_list(info.rate_limit)),
-            f"[bold red]{escape(findings)}[/bold red]" if info.findings else "—",
-        )
-    console.print(table)
+        groups.setdefault((info.project, info.segment), []).append(info)
+    for members in groups.values():
+        heading = _route_heading(members[0])
+        noun = "endpoint" if len(members) == 1 else "endpoints"
+        console.print()
+        console.print(f"[bold]{escape(heading)}[/bold] [dim]({len(members)} {noun})[/dim]")
+        table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
+        table.add_column("Endpoint", overflow="fold")
+        table.add_column("File", overflow="fold")
+        table.add_column("Protection", overflow="fold", min_width=24)
+        table.add_column("Data", overflow="fold")
+        table.add_column("Validation", overflow="fold")
+        table.add_column("Rate limit", overflow="fold")
+        table.add_column("Findings", overflow="fold")
+        for info in members:
+            status = info.protection.status
+            style = _STATUS_STYLE[status]
+            endpoint = f"[bold]{escape(info.name)}[/bold]\n[dim]{escape(_endpoint_kind(info))}[/dim]"
+            location = escape(_location(info))
+            if info.reexported_by:
+                location += f"\n[dim]re-exported by {escape(_reexports(info))}[/dim]"
+            headline, detail = _protection_parts(info)
+            protection = f"[{style}]{escape(headline)}[/{style}]\n[dim]{escape(detail)}[/dim]"
+            findings = _findings(info)
+            table.add_row(
+                endpoint,
+                location,
+                protection,
+                escape(_data(info)),
+                escape(_list(info.validation)),
+                escape(_list(info.rate_limit)),
+                f"[bold red]{escape(findings)}[/bold red]" if info.findings else "—",
+            )
+        console.print(table)
     actions = [info for info in infos if info.kind != "route"]
     if actions:
         console.print()
@@ -204,11 +222,10 @@ def render_markdown(infos: Sequence[EndpointInfo]) -> str:
     lines.append("| Route | Endpoint | Kind | File | Protection | Data | Validation | Rate limit | Findings |")
     lines.append("|---|---|---|---|---|---|---|---|---|")
     for info in infos:
-        route = info.route.path or "(no page imports it)"
-        if info.project != ".":
-            route = f"{info.project} {route}"
+        route = _route_heading(info)
         status = info.protection.status
-        protection = f"{_STATUS_ICON[status]} **{status}**: {_cell(_protection_detail(info))}"
+        headline, detail = _protection_parts(info)
+        protection = f"{_STATUS_ICON[status]} **{_cell(headline)}** — {_cell(detail)}"
         location = _code(_location(info))
         if info.reexported_by:
             location += f"<br>re-exported by {_cell(_reexports(info))}"
@@ -221,7 +238,7 @@ def render_markdown(infos: Sequence[EndpointInfo]) -> str:
             "| "
             + " | ".join(
                 (
-                    _code(route),
+                    _cell(route),
                     _code(info.name),
                     _endpoint_kind(info),
                     location,

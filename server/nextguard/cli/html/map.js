@@ -17,6 +17,7 @@
     ["route", "route handler"],
   ];
   var NO_PAGE = "(no page imports it)";
+  var searchIndex = new Map(); // endpoint element -> its searchable text, lower-cased
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -70,7 +71,7 @@
     pairs.forEach(function (pair) {
       var label = el("label", { "class": name + "-option" });
       var box = el("input", { type: "checkbox", name: name, value: pair[0] });
-      box.checked = selected.indexOf(pair[0]) !== -1;
+      box.checked = box.defaultChecked = selected.indexOf(pair[0]) !== -1;
       label.appendChild(box);
       label.appendChild(el("span", { "class": name === "status" ? "badge " + pair[0] : "" }, pair[1]));
       label.appendChild(el("span", { "class": "count" }, "(" + (counts[pair[0]] || 0) + ")"));
@@ -122,7 +123,7 @@
       "data-kind": item.kind,
       "data-file": item.file,
     });
-    li.dataset.search = searchText(item);
+    searchIndex.set(li, searchText(item));
     var head = el("div", { "class": "head" });
     head.appendChild(el("span", { "class": "badge " + p.status }, p.status));
     head.appendChild(el("span", { "class": "name mono" }, item.name));
@@ -174,7 +175,7 @@
   // -- the tree of route segments ----------------------------------------------------------------
 
   function newNode(label, path) {
-    return { label: label, path: path, children: {}, order: [], endpoints: [] };
+    return { label: label, path: path, children: {}, order: [], endpoints: [], keep: false };
   }
 
   function child(node, label, path) {
@@ -189,7 +190,10 @@
     var root = newNode("", "");
     endpoints.forEach(function (item) {
       var node = root;
-      if (item.project !== ".") node = child(node, item.project, item.project);
+      if (item.project !== ".") {
+        node = child(node, item.project, item.project);
+        node.keep = true; // a monorepo's app is always shown
+      }
       var path = item.route.path;
       if (path === null) {
         node = child(node, NO_PAGE, NO_PAGE);
@@ -213,7 +217,11 @@
   }
 
   function renderNode(node) {
-    var details = el("details", { "class": "segment", "data-path": node.path });
+    // A segment with nothing of its own and one child is shown as that child (`/api/webhooks/stripe`).
+    while (!node.keep && !node.endpoints.length && node.order.length === 1 && node.path !== "/") {
+      node = node.children[node.order[0]];
+    }
+    var details = el("details", { "class": "segment", "data-path": node.path, "data-total": String(total(node)) });
     details.open = true;
     var summary = el("summary");
     summary.appendChild(el("span", { "class": "mono" }, node.path));
@@ -233,17 +241,25 @@
   function apply() {
     var state = { status: checked("status"), kind: checked("kind"), q: document.getElementById("search").value.trim() };
     var query = state.q.toLowerCase();
+    // Keep the attributes in step with the state, so the DOM says what the page shows.
+    document.querySelectorAll("#filters input[type=checkbox]").forEach(function (box) {
+      box.toggleAttribute("checked", box.checked);
+    });
     var shown = 0;
     document.querySelectorAll("li.endpoint").forEach(function (li) {
       var visible = state.status.indexOf(li.dataset.status) !== -1 &&
         state.kind.indexOf(li.dataset.kind) !== -1 &&
-        (!query || li.dataset.search.indexOf(query) !== -1);
+        (!query || searchIndex.get(li).indexOf(query) !== -1);
       li.hidden = !visible;
       if (visible) shown += 1;
     });
     var segments = Array.prototype.slice.call(document.querySelectorAll("details.segment")).reverse();
     segments.forEach(function (details) {
-      details.hidden = details.querySelector("li.endpoint:not([hidden])") === null;
+      var visible = details.querySelectorAll("li.endpoint:not([hidden])").length;
+      var all = Number(details.dataset.total);
+      details.hidden = visible === 0;
+      details.querySelector(":scope > summary > .count").textContent =
+        (visible === all ? all : visible + " of " + all) + " endpoint" + (all === 1 ? "" : "s");
     });
     var showing = document.getElementById("showing");
     showing.textContent = "Showing " + shown + " of " + endpoints.length + " endpoints";
