@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from nextguard.rules.registry import BY_CODE
+
 TESTS = Path(__file__).resolve().parent
 PRISMA_BASIC = TESTS / "fixtures" / "ng101" / "prisma-basic"
 ACTIONS = "app/posts/[id]/actions.ts"
@@ -68,7 +70,13 @@ def check(ws: Path, *args: str, env: dict[str, str] | None = None, timeout: floa
 
 @pytest.fixture
 def ws(tmp_path: Path) -> Path:
-    return Path(shutil.copytree(PRISMA_BASIC, tmp_path / "ws"))
+    """The prisma-basic app with only NG101 enabled: these tests are about bad files not hiding
+    a finding elsewhere, not about which rules exist."""
+    root = Path(shutil.copytree(PRISMA_BASIC, tmp_path / "ws"))
+    (root / "nextguard.json").write_text(
+        json.dumps({"rules": {code: "off" for code in BY_CODE if code != "NG101"}}), encoding="utf-8"
+    )
+    return root
 
 
 def assert_rest_still_analysed(run: Run) -> None:

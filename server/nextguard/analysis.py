@@ -3,8 +3,10 @@ the project's auth helper). Rules read it; it never reads rules."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from .facts.model import FileFacts
 from .fixes.auth_guard import AuthHelper, choose_helper
@@ -14,6 +16,7 @@ from .workspace.index import WorkspaceIndex
 from .workspace.summaries import Summaries
 
 _MISSING = object()
+_T = TypeVar("_T")
 
 
 def _shape(facts: FileFacts) -> tuple[object, ...]:
@@ -37,6 +40,7 @@ class Analysis:
         self.summaries = Summaries(index)
         self._endpoints: dict[Path, list[Endpoint]] = {}
         self._helper: object = _MISSING
+        self._memo: dict[str, object] = {}
 
     def update(self, path: Path, facts: FileFacts | None, source: bytes | None = None) -> set[Path]:
         """Take a file's new facts (None: the file is gone) and bring every summary up to date.
@@ -70,10 +74,28 @@ class Analysis:
         units = self.summaries.update(reclassify)
         self._endpoints.clear()
         self._helper = _MISSING
+        self._memo.clear()
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
-        return {key[0] for key in units} | reclassify
+        return {key[0] for key in units} | reclassify | self._route_relatives(path)
+
+    def _route_relatives(self, path: Path) -> set[Path]:
+        """Files whose findings read this one's as a layout or a page does (NG108/NG109): the
+        pages under a layout, the layouts above a page."""
+        kind = self.index.app_kind(path)
+        if kind not in ("layout", "page"):
+            return set()
+        if kind == "layout":
+            return {o for o in self.index.modules if self.index.app_kind(o) == "page" and path.parent in o.parents}
+        return {o for o in self.index.modules if self.index.app_kind(o) == "layout" and o.parent in path.parents}
+
+    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
+        """A workspace-wide value rules share (which layouts check auth, the owner-column naming),
+        computed once and dropped whenever a file changes."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]  # type: ignore[return-value]
 
     def endpoints(self, path: Path) -> list[Endpoint]:
         found = self._endpoints.get(path)

@@ -1,13 +1,17 @@
 """Tree → per-file facts.
 
-One tree-sitter query (``queries/facts.scm``) finds every function, call, comment and environment
-read; module-level statements are read from the root's direct children. Calls are assigned to the
-innermost enclosing *unit* by a sweep over sorted offsets, so the cost is one query plus work
-proportional to what it captured, never a Python walk of the whole tree.
+One tree-sitter query (``queries/facts.scm``) finds every function, call, comment, environment
+read, variable declarator, condition and return statement; module-level statements are read from
+the root's direct children. Calls and declarators are assigned to the innermost enclosing *unit*
+by a sweep over sorted offsets, so the cost is one query plus work proportional to what it
+captured, never a Python walk of the whole tree. What a call does in context (awaited, tested,
+returned, a statement of its own) is read by a short walk up from it; the reads of locals are
+found by searching their names in the text of the function that declares them.
 """
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 from pathlib import Path
 
@@ -16,7 +20,21 @@ from tree_sitter import Language, Node, Query, QueryCursor, Tree
 from ..model import Span
 from ..syntax.parse import TSX, TYPESCRIPT, first_error
 from ..syntax.positions import LineIndex
-from .model import Binding, Call, Export, FileFacts, Import, Unit, UnitKind
+from .model import (
+    FIELD_METHODS,
+    NESTED_FIELD_KEYS,
+    Binder,
+    Binding,
+    Call,
+    Export,
+    Field,
+    FileFacts,
+    Import,
+    Local,
+    Ref,
+    Unit,
+    UnitKind,
+)
 
 _QUERY_TEXT = resources.files(__package__).joinpath("queries/facts.scm").read_text(encoding="utf-8")
 _QUERIES: dict[int, Query] = {}
@@ -46,6 +64,29 @@ _TRANSPARENT = frozenset(
 
 # Methods of action clients that take middleware (next-safe-action `.use`, zsa procedures).
 _MIDDLEWARE_METHODS = frozenset({"use", "middleware", "useMiddleware"})
+
+# Wrappers a value passes through on its way to a test or a return, for our purposes.
+_PASS_THROUGH = frozenset(
+    {
+        "parenthesized_expression",
+        "await_expression",
+        "as_expression",
+        "satisfies_expression",
+        "non_null_expression",
+    }
+)
+_LOGICAL = frozenset({"&&", "||"})
+# Statements whose `condition` decides what runs.
+_CONDITIONAL = frozenset({"if_statement", "while_statement", "do_statement", "for_statement"})
+# Names a value's text refers to: identifiers not after a `.` and not object keys. String literals
+# are blanked first so that `formData.get('id')` does not refer to `id`.
+_ROOT = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)(?![\w$])(?!\s*:[^:])")
+_STRING = re.compile(rb"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
+_NOT_NAMES = frozenset(
+    b"await new typeof instanceof in of as void delete true false null undefined this async function return "
+    b"const let var if else satisfies keyof throw yield".split()
+)
+_ROOTS_LIMIT = 4000
 
 
 def _query(language: Language) -> Query:
@@ -127,6 +168,180 @@ def directive_prologue(statements: list[Node]) -> list[Node]:
 def _statement_string(node: Node) -> str | None:
     expression = node.named_children[0] if node.named_children else None
     return string_value(expression) if expression is not None and expression.type == "string" else None
+
+
+def roots_of(text: bytes) -> tuple[str, ...]:
+    """The names an expression's source text refers to, in order, without repeats."""
+    found: dict[str, None] = {}
+    for match in _ROOT.finditer(_STRING.sub(b"''", text[:_ROOTS_LIMIT])):
+        name = match.group(1)
+        if name not in _NOT_NAMES:
+            found.setdefault(name.decode("utf-8", "replace"), None)
+    return tuple(found)
+
+
+def binders_of(pattern: Node | None, path: tuple[str, ...] = (), index: int = 0) -> list[Binder]:
+    """The names a binding pattern (`x`, `{ a, b: { c } }`, `[d, ...e]`, `f = 1`) binds."""
+    if pattern is None:
+        return []
+    kind = pattern.type
+    if kind in ("identifier", "shorthand_property_identifier_pattern"):
+        return [Binder(_text(pattern), (*path, _text(pattern)) if kind != "identifier" else path, index)]
+    if kind == "object_pattern":
+        found: list[Binder] = []
+        for child in pattern.named_children:
+            if child.type == "shorthand_property_identifier_pattern":
+                found.append(Binder(_text(child), (*path, _text(child)), index))
+            elif child.type == "pair_pattern":
+                key = child.child_by_field_name("key")
+                found += binders_of(child.child_by_field_name("value"), (*path, _text(key)), index)
+            elif child.type == "object_assignment_pattern":
+                found += binders_of(child.child_by_field_name("left"), path, index)
+            elif child.type == "rest_pattern":
+                found += binders_of(child.named_children[0] if child.named_children else None, (*path, "..."), index)
+        return found
+    if kind == "array_pattern":
+        found = []
+        for position, child in enumerate(pattern.named_children):
+            found += binders_of(child, (*path, f"[{position}]"), index)
+        return found
+    if kind in ("assignment_pattern", "object_assignment_pattern"):
+        return binders_of(pattern.child_by_field_name("left"), path, index)
+    if kind == "rest_pattern":
+        return binders_of(pattern.named_children[0] if pattern.named_children else None, (*path, "..."), index)
+    if kind in ("required_parameter", "optional_parameter"):
+        return binders_of(pattern.child_by_field_name("pattern"), path, index)
+    return []
+
+
+def _is_field(parent: Node, name: str, child: Node) -> bool:
+    found = parent.child_by_field_name(name)
+    return found is not None and found.start_byte == child.start_byte and found.end_byte == child.end_byte
+
+
+def _operator(node: Node) -> str:
+    operator = node.child_by_field_name("operator")
+    return operator.type if operator is not None else ""
+
+
+def _condition_of(parent: Node, child: Node) -> bool:
+    """Whether ``child`` is what ``parent`` tests."""
+    kind = parent.type
+    if kind in _CONDITIONAL or kind == "ternary_expression":
+        return _is_field(parent, "condition", child)
+    if kind == "switch_statement":
+        return _is_field(parent, "value", child)
+    return False
+
+
+def _returns(parent: Node, child: Node) -> bool:
+    return parent.type == "return_statement" or (parent.type == "arrow_function" and _is_field(parent, "body", child))
+
+
+def _call_context(node: Node) -> tuple[bool, bool, bool]:
+    """(statement, test, returned) for a call: see ``Call``."""
+    current = node
+    parent = node.parent
+    test = False
+    steps = 0
+    while parent is not None and steps < 16:
+        steps += 1
+        kind = parent.type
+        if kind in _PASS_THROUGH or (kind == "unary_expression" and _operator(parent) == "!"):
+            pass
+        elif kind == "binary_expression" and _operator(parent) in _LOGICAL:
+            test = test or _is_field(parent, "left", current)
+        else:
+            break
+        current, parent = parent, parent.parent
+    if parent is None:
+        return False, test, False
+    if _condition_of(parent, current):
+        return False, True, False
+    statement = parent.type == "expression_statement" and current.type != "binary_expression"
+    return statement, test, _returns(parent, current)
+
+
+# Bytes that cannot stand next to a read of a name: more of a name, a quote (a string that happens
+# to hold the name), or before it a `.` (a property of something else).
+_NAME_EDGE = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$'\"`")
+_NAME_BEFORE = _NAME_EDGE | {b"."}
+_MEMBER = re.compile(rb"\s*(\?\.|!?\.)\s*([A-Za-z_$][\w$]*)")
+_KEY = re.compile(rb"\s*:(?!:)")
+_ASSIGNED = re.compile(rb"\s*(=(?![=>])|[-+*/%&|^]=|\?\?=|\|\|=|&&=|\+\+|--)")
+
+
+def _ref_at(data: bytes, start: int, end: int, cond: tuple[int, int] | None, inside_return: bool) -> Ref | None:
+    """A read of the name at ``data[start:end]``; None when it is assigned to, or is an object key."""
+    if _ASSIGNED.match(data, end) or _KEY.match(data, end):
+        return None
+    member: str | None = None
+    member_span: Span | None = None
+    optional = False
+    match = _MEMBER.match(data, end)
+    if match is not None:
+        member = match.group(2).decode("utf-8", "replace")
+        member_span = Span(start, match.end())
+        optional = match.group(1) == b"?."
+    before = data[max(0, start - 40) : start].rstrip()
+    after = data[end : end + 40].lstrip()
+    argument = member is None and before[-1:] in (b"(", b",") and after[:1] in (b")", b",")
+    name = data[start:end].decode("utf-8", "replace")
+    return Ref(
+        name,
+        Span(start, end),
+        member,
+        member_span,
+        optional,
+        test=cond is not None,
+        cond=cond[0] if cond is not None else -1,
+        cond_end=cond[1] if cond is not None else -1,
+        returned=inside_return,
+        argument=argument,
+    )
+
+
+def _fields(argument: Node, prefix: str, depth: int, out: list[Field]) -> Span | None:
+    """Collect the properties of an object literal into ``out``; returns the span of a nested
+    `where` object."""
+    where: Span | None = None
+    for child in argument.named_children:
+        kind = child.type
+        if kind == "shorthand_property_identifier":
+            out.append(Field(prefix + _text(child), _span(child), shorthand=True))
+        elif kind == "pair":
+            key_node = child.child_by_field_name("key")
+            value = child.child_by_field_name("value")
+            if key_node is None or value is None:
+                continue
+            key = string_value(key_node) if key_node.type == "string" else _text(key_node)
+            if key is None:
+                continue
+            out.append(Field(prefix + key, _span(value)))
+            inner = unwrap(value)
+            if depth == 0 and key in NESTED_FIELD_KEYS and inner is not None and inner.type == "object":
+                _fields(inner, f"{key}.", depth + 1, out)
+                if key == "where":
+                    where = _span(inner)
+        elif kind == "spread_element":
+            out.append(Field(prefix + "...", _span(child)))
+    return where
+
+
+def _scope_at(function: Node) -> int:
+    """Where `async ` goes to make ``function`` async; -1 when it cannot be (getters, setters,
+    constructors)."""
+    if function.type != "method_definition":
+        return function.start_byte
+    name = function.child_by_field_name("name")
+    if name is None or _text(name) == "constructor":
+        return -1
+    for child in function.children:
+        if child.type in ("get", "set"):
+            return -1
+        if child.type == "*":
+            return child.start_byte
+    return name.start_byte
 
 
 class _Builder:
@@ -333,6 +548,7 @@ class _Builder:
                 binding.init = ("new", *chain_of(target.child_by_field_name("constructor")))
             else:
                 binding.init = chain_of(target.child_by_field_name("function"))
+            binding.object_keys = _object_keys(target)
             if functions:
                 body = functions[0]
                 self.unit_roles[body.start_byte] = ("function", name, name_span)
@@ -401,6 +617,7 @@ class _Builder:
             is_async=True,
             async_at=0,
         )
+        module.statements = [_span(c) for c in self.tree.root_node.named_children if c.type != "comment"]
         facts.units.append(module)
         index_by_start: dict[int, int] = {}
         for node in sorted(captures.get("function", []), key=lambda n: n.start_byte):
@@ -410,6 +627,7 @@ class _Builder:
             first_statement: int | None = None
             directives_end: int | None = None
             body_is_block = body is not None and body.type == "statement_block"
+            statements: list[Node] = []
             if body is not None and body_is_block:
                 statements = [child for child in body.named_children]
                 directives = directive_prologue(statements)
@@ -435,6 +653,21 @@ class _Builder:
             is_async = any(child.type == "async" for child in node.children)
             parameters = node.child_by_field_name("parameters")
             arity = len(parameters.named_children) if parameters is not None else 1
+            params: list[Binder] = []
+            first_param: Span | None = None
+            if parameters is not None:
+                for position, parameter in enumerate(parameters.named_children):
+                    if parameter.type == "comment":
+                        continue
+                    if first_param is None:
+                        pattern = parameter.child_by_field_name("pattern") or parameter
+                        first_param = _span(pattern)
+                    params += binders_of(parameter, (), position)
+            else:
+                single = node.child_by_field_name("parameter")  # `x => …`
+                if single is not None:
+                    first_param = _span(single)
+                    params = binders_of(single)
             unit = Unit(
                 index=len(facts.units),
                 kind="inline" if use_server is not None and kind == "inline" else kind,
@@ -449,6 +682,9 @@ class _Builder:
                 async_at=node.start_byte,
                 use_server=use_server,
                 arity=arity,
+                params=tuple(params),
+                first_param=first_param,
+                statements=[_span(child) for child in statements if child.type != "comment"],
             )
             index_by_start[node.start_byte] = unit.index
             facts.units.append(unit)
@@ -459,6 +695,8 @@ class _Builder:
             binding.members = {k: index_by_start[s] for k, s in binding.members.items() if s in index_by_start}
 
         # Sweep: units are properly nested intervals; each event belongs to the innermost one open.
+        # Functions that are not units (callbacks) are tracked too: a call's innermost function
+        # says whether an `await` can be added where it stands.
         events: list[tuple[int, int, Node]] = []  # (start, order, node)
         for node in captures.get("call", []):
             events.append((node.start_byte, 1, node))
@@ -468,10 +706,21 @@ class _Builder:
             events.append((node.start_byte, 2, node))
         for node in captures.get("throw", []):
             events.append((node.start_byte, 3, node))
-        events.sort(key=lambda event: (event[0], event[1]))
+        for node in captures.get("local", []):
+            events.append((node.start_byte, 0, node))
+        # Calls that start at one byte (`a().b()` holds `a()`) go inner first, the order they run in;
+        # without the end as a tie-break their order was the query's, which can differ between an
+        # incrementally reparsed tree and a fresh one of the same text.
+        events.sort(key=lambda event: (event[0], event[1], event[2].end_byte))
         units = sorted(facts.units[1:], key=lambda u: u.span.start)
+        functions = sorted(
+            ((n.start_byte, n.end_byte, n) for n in captures.get("function", [])), key=lambda f: (f[0], -f[1])
+        )
+        scopes: list[tuple[int, int, bool, int]] = []  # open functions: (start, end, async, async_at)
         stack: list[Unit] = [module]
         position = 0
+        next_function = 0
+        pending: list[tuple[Unit, Node]] = []  # declarators, linked to their calls once all are known
         for start, order, node in events:
             while position < len(units) and units[position].span.start <= start:
                 opening = units[position]
@@ -487,8 +736,20 @@ class _Builder:
                 owner.throws += 1
             elif order == 2:
                 owner.env_reads.append((_text(node), _span(node)))
+            elif order == 0:
+                pending.append((owner, node))
             else:
-                owner.calls.append(self.call(node, owner.index))
+                while next_function < len(functions) and functions[next_function][0] <= start:
+                    f_start, f_end, function = functions[next_function]
+                    while scopes and scopes[-1][1] <= f_start:
+                        scopes.pop()
+                    is_async = any(child.type == "async" for child in function.children)
+                    scopes.append((f_start, f_end, is_async, _scope_at(function)))
+                    next_function += 1
+                while scopes and scopes[-1][1] <= start:
+                    scopes.pop()
+                scope = scopes[-1] if scopes else None
+                owner.calls.append(self.call(node, owner.index, scope))
         while position < len(units):
             opening = units[position]
             while stack[-1] is not module and stack[-1].span.end <= opening.span.start:
@@ -496,8 +757,119 @@ class _Builder:
             opening.parent = stack[-1].index
             stack.append(opening)
             position += 1
+        for owner, node in pending:
+            if owner is module:
+                continue  # module-level names are bindings
+            local = self.local(owner, node)
+            if local is not None:
+                owner.locals.append(local)
 
-    def call(self, node: Node, unit: int) -> Call:
+    def local(self, unit: Unit, node: Node) -> Local | None:
+        binders = binders_of(node.child_by_field_name("name"))
+        if not binders:
+            return None
+        value = node.child_by_field_name("value")
+        inner = unwrap(value)
+        awaited = False
+        probe = value
+        while probe is not None and probe.type in _PASS_THROUGH:
+            if probe.type == "await_expression":
+                awaited = True
+                break
+            probe = probe.named_children[0] if probe.named_children else None
+        call_index: int | None = None
+        awaited = awaited or (inner is not None and _awaited_generic(inner))
+        if inner is not None and inner.type in ("call_expression", "new_expression"):
+            start, end = inner.start_byte, inner.end_byte
+            for position in range(len(unit.calls) - 1, -1, -1):
+                span = unit.calls[position].span
+                if span.start == start and span.end == end:
+                    call_index = position
+                    break
+                if span.start < start:
+                    break
+        statement = node.parent
+        reads: str | None = None
+        if inner is not None and inner.type in ("identifier", "member_expression"):
+            reads = chain_of(inner)[0] or None
+        return Local(
+            tuple(binders),
+            _span(node),
+            _span(statement) if statement is not None else _span(node),
+            _span(inner) if inner is not None else None,
+            call_index,
+            awaited,
+            reads,
+        )
+
+    def refs(self, captures: dict[str, list[Node]]) -> None:
+        """Reads of the locals whose value is a call's result (a session, a record, a guard's
+        answer) or is read off one of those (`const user = session?.user`). What a read does is
+        read from the text around it and from the conditions and returns that contain it, not by
+        walking the tree."""
+        data = self.data
+        seen: set[int] = set()
+        hits: list[tuple[int, int]] = []
+        for unit in self.facts.units:
+            tracked: set[str] = set()
+            for local in unit.locals:
+                if local.call is None and not local.awaited and local.reads not in tracked:
+                    continue
+                # Reads come after the declaration, inside the function that declares it (its
+                # callbacks and inline actions included). The names are found with `bytes.find`
+                # (in C), skipping property names, object keys, strings and comments: capturing
+                # every identifier instead would double the cost of extraction.
+                for binder in local.binders:
+                    tracked.add(binder.name)
+                    word = binder.name.encode()
+                    at = data.find(word, local.span.end, unit.span.end)
+                    while at != -1:
+                        end = at + len(word)
+                        if (
+                            at not in seen
+                            and (data[at - 1 : at] not in _NAME_BEFORE or data[at - 3 : at] == b"...")
+                            and data[end : end + 1] not in _NAME_EDGE
+                        ):
+                            seen.add(at)
+                            hits.append((at, end))
+                        at = data.find(word, end, unit.span.end)
+        if not hits:
+            return
+        hits.sort()
+        comments = sorted((n.start_byte, n.end_byte) for n in captures.get("comment", []))
+        conditions = sorted((n.start_byte, -n.end_byte) for n in captures.get("cond", []))
+        returns = sorted((n.start_byte, -n.end_byte) for n in captures.get("return", []))
+        open_conditions: list[tuple[int, int]] = []  # nested, innermost last
+        open_returns: list[tuple[int, int]] = []
+        next_comment = next_condition = next_return = 0
+        found = self.facts.refs
+        for start, end in hits:
+            while next_comment < len(comments) and comments[next_comment][1] <= start:
+                next_comment += 1
+            if next_comment < len(comments) and comments[next_comment][0] <= start:
+                continue
+            while next_condition < len(conditions) and conditions[next_condition][0] <= start:
+                opened = conditions[next_condition]
+                while open_conditions and open_conditions[-1][1] <= opened[0]:
+                    open_conditions.pop()
+                open_conditions.append((opened[0], -opened[1]))
+                next_condition += 1
+            while open_conditions and open_conditions[-1][1] < end:
+                open_conditions.pop()
+            while next_return < len(returns) and returns[next_return][0] <= start:
+                opened = returns[next_return]
+                while open_returns and open_returns[-1][1] <= opened[0]:
+                    open_returns.pop()
+                open_returns.append((opened[0], -opened[1]))
+                next_return += 1
+            while open_returns and open_returns[-1][1] < end:
+                open_returns.pop()
+            cond = open_conditions[-1] if open_conditions else None
+            ref = _ref_at(data, start, end, cond, bool(open_returns))
+            if ref is not None:
+                found.append(ref)
+
+    def call(self, node: Node, unit: int, scope: tuple[int, int, bool, int] | None = None) -> Call:
         if node.type == "new_expression":
             chain: tuple[str, ...] = ("new", *chain_of(node.child_by_field_name("constructor")))
         else:
@@ -505,26 +877,84 @@ class _Builder:
         arguments = node.child_by_field_name("arguments")
         string_arg: str | None = None
         tagged = False
+        args_span: Span | None = None
+        fields: list[Field] = []
+        where: Span | None = None
         if arguments is not None:
             if arguments.type == "template_string":
                 tagged = True
                 string_arg = string_value(arguments)
-            elif arguments.named_child_count:
-                first = arguments.named_child(0)
-                if first is not None and first.type in ("string", "template_string"):
-                    string_arg = string_value(first)
+            else:
+                if arguments.named_child_count:
+                    first = arguments.named_child(0)
+                    if first is not None and first.type in ("string", "template_string"):
+                        string_arg = string_value(first)
+                args_span = Span(arguments.start_byte + 1, max(arguments.start_byte + 1, arguments.end_byte - 1))
+                wants_fields = bool(chain) and chain[-1] in FIELD_METHODS
+                if wants_fields:
+                    for argument in arguments.named_children:
+                        inner = unwrap(argument)
+                        if inner is not None and inner.type == "object":
+                            where = _fields(inner, "", 0, fields)
+                            break
         parent = node.parent
         while parent is not None and parent.type == "parenthesized_expression":
             parent = parent.parent
-        awaited = parent is not None and parent.type == "await_expression"
-        return Call(chain, _span(node), unit, awaited, string_arg, tagged)
+        awaited = (parent is not None and parent.type == "await_expression") or _awaited_generic(node)
+        statement, test, returned = _call_context(node)
+        return Call(
+            chain,
+            _span(node),
+            unit,
+            awaited,
+            string_arg,
+            tagged,
+            statement=statement,
+            test=test,
+            returned=returned,
+            args_span=args_span,
+            fields=tuple(fields),
+            where=where,
+            scope_async=scope[2] if scope is not None else True,
+            scope_at=scope[3] if scope is not None else -1,
+        )
 
     def comments(self, captures: dict[str, list[Node]]) -> None:
         lines = self.facts.lines
-        for node in captures.get("comment", []):
+        # Sorted: the query does not promise an order (it differed between parses of one text).
+        for node in sorted(captures.get("comment", []), key=lambda n: n.start_byte):
             text = _text(node)
             if "nextguard-" in text:
                 self.facts.comments.append((lines.row_of(node.start_byte), text))
+
+
+def _awaited_generic(call: Node) -> bool:
+    """tree-sitter-typescript reads `await f<T>(x)` as a call of `await f` with type arguments."""
+    if call.type != "call_expression":
+        return False
+    function = call.child_by_field_name("function")
+    return function is not None and function.type == "await_expression"
+
+
+def _object_keys(call: Node) -> tuple[str, ...]:
+    """The keys of the first object literal among a call's arguments (a table's columns in
+    `pgTable('notes', { id: …, userId: … })`)."""
+    arguments = call.child_by_field_name("arguments")
+    if arguments is None or arguments.type != "arguments":
+        return ()
+    for argument in arguments.named_children:
+        inner = unwrap(argument)
+        if inner is not None and inner.type == "object":
+            keys: list[str] = []
+            for child in inner.named_children:
+                if child.type == "pair":
+                    key = child.child_by_field_name("key")
+                    if key is not None:
+                        keys.append((string_value(key) if key.type == "string" else _text(key)) or "")
+                elif child.type == "shorthand_property_identifier":
+                    keys.append(_text(child))
+            return tuple(keys)
+    return ()
 
 
 def _is_call(node: Node | None) -> bool:
@@ -562,6 +992,7 @@ def extract(path: Path, data: bytes, tree: Tree) -> FileFacts:
     builder.module()
     builder.units_and_calls(captures)
     builder.comments(captures)
+    builder.refs(captures)
     facts = builder.facts
     facts.import_by_local = {imported.local: imported for imported in facts.imports if imported.local}
     return facts

@@ -32,6 +32,54 @@ class Export:
 
 
 @dataclass(frozen=True, slots=True)
+class Field:
+    """One property of an object literal passed to a query or a write. ``key`` is the property
+    name; the properties of a nested ``where``/``data``/``create``/``update`` object are spelled with
+    the outer key first (``where.id``, ``data.authorId``); a spread is ``...`` (``data....``)."""
+
+    key: str
+    span: Span  # the value (the name, for a shorthand property; the argument, for a spread)
+    shorthand: bool = False
+
+
+# Keys whose object value is a query filter or the values a write stores.
+NESTED_FIELD_KEYS = frozenset({"where", "data", "create", "update"})
+# Methods whose object argument's properties are kept (see ``Call.fields``): the query and write
+# methods of the ORMs nextguard knows, so that the facts of other calls stay small.
+FIELD_METHODS = frozenset(
+    {
+        "findUnique",
+        "findUniqueOrThrow",
+        "findFirst",
+        "findFirstOrThrow",
+        "findMany",
+        "count",
+        "create",
+        "createMany",
+        "createManyAndReturn",
+        "update",
+        "updateMany",
+        "updateManyAndReturn",
+        "upsert",
+        "delete",
+        "deleteMany",
+        "values",
+        "set",
+        "insert",
+        "findOne",
+        "updateOne",
+        "deleteOne",
+        "insertOne",
+        "replaceOne",
+        "findOneAndUpdate",
+        "findOneAndDelete",
+        "findOneAndReplace",
+        "match",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
 class Call:
     """A call or ``new`` expression. ``chain`` spells the callee from its root: ``db.post.delete(...)``
     is ``("db", "post", "delete")``; ``"()"`` marks an intermediate call, so
@@ -44,6 +92,62 @@ class Call:
     awaited: bool
     string_arg: str | None  # the first argument when it is a string or a template's text
     tagged: bool = False  # a tagged template: sql`...`
+    # Where the call stands, read from its parents (through parentheses, `await`, `as`, `!`):
+    statement: bool = False  # the whole of an expression statement: `await getUser();`
+    test: bool = False  # decides a condition: `if (!isOwner(id))`, `auth() ? a : b`, `ok() && go()`
+    returned: bool = False  # `return call(...)`, or an arrow function's expression body
+    # Its arguments: the span inside the parentheses, and — for the methods in FIELD_METHODS — the
+    # properties of the first object-literal argument (see ``Field``).
+    args_span: Span | None = None
+    fields: tuple[Field, ...] = ()
+    where: Span | None = None  # the `where: { … }` object of that argument
+    # The innermost function around the call (anonymous callbacks included): whether it is async,
+    # and where `async ` goes to make it so (-1: it cannot be, e.g. a getter or the module).
+    scope_async: bool = True
+    scope_at: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Binder:
+    """A name a declaration or a parameter binds. ``path`` is where a destructuring pattern found
+    it in the value: ``const { data: { user } } = …`` binds ``user`` at ``("data", "user")``."""
+
+    name: str
+    path: tuple[str, ...] = ()
+    index: int = 0  # for a parameter: its position
+
+
+@dataclass(frozen=True, slots=True)
+class Local:
+    """A variable declarator inside a unit (`const session = await auth()`)."""
+
+    binders: tuple[Binder, ...]
+    span: Span  # the declarator
+    statement: Span  # the declaration statement
+    init: Span | None  # the value, unwrapped from `await`, parentheses and casts
+    call: int | None  # the index, in the unit's calls, of the call the value is
+    awaited: bool
+    reads: str | None = None  # the name the value is read off, when it is a name or a member chain
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(binder.name for binder in self.binders)
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A read of a local variable's name (see ``FileFacts.refs``) and what the code does with it."""
+
+    name: str
+    span: Span
+    member: str | None = None  # `name.member` / `name?.member`
+    member_span: Span | None = None  # that whole member expression
+    optional: bool = False  # read with `?.`
+    test: bool = False  # decides a condition (directly, negated, compared, or through members)
+    cond: int = -1  # the start of that condition: refs with the same one are tested together
+    cond_end: int = -1
+    returned: bool = False  # returned, directly or as the argument of what is returned
+    argument: bool = False  # passed whole as a call's argument
 
 
 @dataclass(slots=True)
@@ -69,6 +173,10 @@ class Unit:
     calls: list[Call] = field(default_factory=list)  # in source order
     env_reads: list[tuple[str, Span]] = field(default_factory=list)  # `process.env.NAME`
     throws: int = 0  # `throw` statements in its own body
+    params: tuple[Binder, ...] = ()  # the names its parameters bind
+    first_param: Span | None = None  # the first parameter (a pattern, possibly)
+    statements: list[Span] = field(default_factory=list)  # its body's top-level statements
+    locals: list[Local] = field(default_factory=list)  # its variable declarators, in source order
 
 
 @dataclass(slots=True)
@@ -84,6 +192,7 @@ class Binding:
     members: dict[str, int] = field(default_factory=dict)  # object-of-functions members
     init: tuple[str, ...] | None = None  # callee chain of a value's initializer (`("new", "PrismaClient")`)
     destructured: bool = False  # `const { auth } = NextAuth(...)`
+    object_keys: tuple[str, ...] = ()  # keys of the initializer call's object argument (table columns)
 
 
 @dataclass(slots=True)
@@ -105,6 +214,8 @@ class FileFacts:
     first_statement: Span | None = None
     syntax_error: Span | None = None
     import_by_local: dict[str, Import] = field(default_factory=dict)
+    # Reads of the names local variables bind, in source order, wherever they stand in the file.
+    refs: list[Ref] = field(default_factory=list)
     # Derived by the workspace index, which clears them when resolution can change: the file
     # each import specifier resolves to, and what each module-level name refers to.
     resolved: dict[str, Path | None] = field(default_factory=dict, repr=False, compare=False)

@@ -138,10 +138,10 @@ def _defined_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper |
     return fallback
 
 
-def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit, label: str) -> Fix | None:
+def helper_imports(index: WorkspaceIndex, helper: AuthHelper, path: Path) -> list[TextEdit] | None:
+    """The import edits a call of ``helper`` needs in ``path``; None when one cannot be written."""
     source = index.sources[path]
     facts = index.modules[path]
-    style = style_of(source, facts)
     edits: list[TextEdit] = []
     for spec in helper.imports:
         if spec.name in facts.import_by_local or spec.name in facts.bindings:
@@ -159,11 +159,26 @@ def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit,
         edit = add_import(path, source, facts, imported_name, specifier, default=default)
         if edit is not None:
             edits.append(edit)
+    return edits
+
+
+def guard_fix(
+    index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit, label: str, *, route: bool = False
+) -> Fix | None:
+    """Insert the auth check as ``unit``'s first statements. In a route handler (``route``) a
+    failed check answers 401 instead of throwing."""
+    source = index.sources[path]
+    facts = index.modules[path]
+    style = style_of(source, facts)
+    imports = helper_imports(index, helper, path)
+    if imports is None:
+        return None
+    edits = imports
     body_text = source[unit.span.start : unit.span.end]
     variable = "session"
     if re.search(rb"\b(const|let|var)\s+session\b|\bsession\s*[:,)]", body_text):
         variable = "authSession"
-    bail = _bail(index, path, facts, source, edits, style.quote)
+    bail = bail_statement(index, path, edits, style.quote, route=route)
     if bail is None:
         return None
     semicolon = style.semicolon or ""
@@ -181,6 +196,18 @@ def guard_fix(index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit,
     return Fix(f"Check auth first: insert `await {call_name}()` in {label}", tuple(edits), "safe")
 
 
+def bail_statement(
+    index: WorkspaceIndex, path: Path, edits: list[TextEdit], quote: str, *, route: bool = False
+) -> str | None:
+    """What a failed check does, per config `unauthorized`: throw (the default), or
+    `redirect(<path>)` (adding its import to ``edits``). A route handler answers 401 instead."""
+    facts = index.modules[path]
+    source = index.sources[path]
+    if route:
+        return f"return new Response({quote}Unauthorized{quote}, {{ status: 401 }})"
+    return _bail(index, path, facts, source, edits, quote)
+
+
 def _bail(
     index: WorkspaceIndex, path: Path, facts: FileFacts, source: bytes, edits: list[TextEdit], quote: str
 ) -> str | None:
@@ -189,9 +216,10 @@ def _bail(
         target = setting.partition(":")[2]
         existing = facts.import_by_local.get("redirect")
         if existing is None:
-            edit = add_import(path, source, facts, "redirect", "next/navigation")
-            if edit is not None:
-                edits.append(edit)
+            if not any(edit.content.startswith("import { redirect }") for edit in edits):
+                edit = add_import(path, source, facts, "redirect", "next/navigation")
+                if edit is not None:
+                    edits.append(edit)
         elif existing.source != "next/navigation":
             return None
         return f"redirect({quote}{target}{quote})"

@@ -146,3 +146,58 @@ def apply_edits(source: bytes, edits: list[TextEdit] | tuple[TextEdit, ...]) -> 
     for edit in sorted(edits, key=lambda e: (e.span.start, e.span.end), reverse=True):
         result = result[: edit.span.start] + edit.content.encode("utf-8") + result[edit.span.end :]
     return result
+
+
+def line_start(source: bytes, offset: int) -> int:
+    return source.rfind(b"\n", 0, offset) + 1
+
+
+def insert_after_statement(path: Path, source: bytes, statement: Span, line: str, style: Style) -> TextEdit:
+    """An edit adding ``line`` as the statement after ``statement``, on its own line, indented like
+    it."""
+    indent = line_indent(source, statement.start)
+    at = statement.end
+    newline = source.find(b"\n", at)
+    end = len(source) if newline == -1 else newline
+    rest = source[at:end].strip()
+    if not rest or (rest.startswith(b"//") and b"*/" not in rest):
+        at = end - 1 if source[end - 1 : end] == b"\r" else end  # after a trailing comment
+    return TextEdit(path, Span(at, at), f"{style.newline}{indent}{line}")
+
+
+def statement_end(source: bytes, offset: int) -> int:
+    """Past the `;` that ends the statement whose expression ends at ``offset``, if it has one."""
+    at = offset
+    while at < len(source) and source[at : at + 1] in (b" ", b"\t"):
+        at += 1
+    return at + 1 if source[at : at + 1] == b";" else offset
+
+
+def expression_start(source: bytes, call_start: int) -> int:
+    """Where the expression of a call that is awaited starts: at its `await`."""
+    before = source[max(0, call_start - 64) : call_start]
+    match = re.search(rb"\bawait\s*\(?\s*$", before)
+    return call_start - (len(before) - match.start()) if match is not None else call_start
+
+
+def move_lines_before(path: Path, source: bytes, block: Span, anchor: int) -> list[TextEdit] | None:
+    """Edits that move the whole lines of ``block`` (statements that start and end their lines)
+    to just before the line holding ``anchor``, re-indented like that line. None when the block
+    shares a line with other code."""
+    start = line_start(source, block.start)
+    if source[start : block.start].strip():
+        return None
+    newline = source.find(b"\n", block.end)
+    end = len(source) if newline == -1 else newline + 1
+    if source[block.end : end].strip():
+        return None
+    target = line_start(source, anchor)
+    if source[target:anchor].strip() or start <= target < end:
+        return None
+    old_indent = line_indent(source, block.start)
+    new_indent = line_indent(source, anchor)
+    lines = source[start:end].decode("utf-8").splitlines(keepends=True)
+    moved = "".join(new_indent + line[len(old_indent) :] if line.startswith(old_indent) else line for line in lines)
+    if not moved.endswith("\n"):
+        moved += "\r\n" if b"\r\n" in source[:4000] else "\n"
+    return [TextEdit(path, Span(target, target), moved), TextEdit(path, Span(start, end), "")]

@@ -37,7 +37,8 @@ export async function deletePost(formData: FormData) {
 ```
 Actions that are public by design (a newsletter sign-up) are marked with a
 `// nextguard-public: <reason>` comment above them or listed in `publicActions`; sign-in, sign-up
-and password-reset flows are recognised by what they call and are not reported.
+and password-reset flows are recognised by what they call and are not reported. An action that
+does check, but only after touching data, is NG102 instead.
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ class ActionMissingAuth(Rule):
                 continue
             if public_reason(index, endpoint) is not None:
                 continue
+            if summaries.late_auth(path, endpoint.unit.index) is not None:
+                continue  # it does check, only too late: NG102
             trail = summaries.trail(path, endpoint.unit.index)
             what = "changes" if summary.mutates else "reads"
             first = trail[-1]

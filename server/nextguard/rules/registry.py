@@ -4,8 +4,38 @@ from __future__ import annotations
 
 from .base import Rule
 from .ng101_action_missing_auth import ActionMissingAuth
+from .ng102_auth_after_data_access import AuthAfterDataAccess
+from .ng103_unchecked_session import UncheckedSession
+from .ng104_unscoped_mutation import UnscopedMutation
+from .ng105_client_supplied_owner import ClientSuppliedOwner
+from .ng106_route_handler_missing_auth import RouteHandlerMissingAuth
+from .ng107_mutation_on_get import MutationOnGet
+from .ng108_auth_in_layout import AuthInLayout
+from .ng109_page_relies_on_layout_auth import PageReliesOnLayoutAuth
+from .ng110_unverified_session_read import UnverifiedSessionRead
+from .ng111_header_identity_trust import HeaderIdentityTrust
+from .ng112_unawaited_guard import UnawaitedGuard
+from .ng113_ignored_guard_result import IgnoredGuardResult
+from .ng114_permissions_from_session import PermissionsFromSession
 from .ng203_dal_missing_server_only import DalMissingServerOnly
 from .ng208_server_only_not_imported import ServerOnlyNotImported
 
-RULES: tuple[type[Rule], ...] = (ActionMissingAuth, DalMissingServerOnly, ServerOnlyNotImported)
+RULES: tuple[type[Rule], ...] = (
+    ActionMissingAuth,
+    AuthAfterDataAccess,
+    UncheckedSession,
+    UnscopedMutation,
+    ClientSuppliedOwner,
+    RouteHandlerMissingAuth,
+    MutationOnGet,
+    AuthInLayout,
+    PageReliesOnLayoutAuth,
+    UnverifiedSessionRead,
+    HeaderIdentityTrust,
+    UnawaitedGuard,
+    IgnoredGuardResult,
+    PermissionsFromSession,
+    DalMissingServerOnly,
+    ServerOnlyNotImported,
+)
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

@@ -20,10 +20,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..facts.model import Binding
+from ..facts.model import Binding, FileFacts, Unit
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
+from .flow import UnitFlow, bails_on, returns_identity, unit_flow
 from .index import WorkspaceIndex
+from .ownership import owner_keys, scope_points, unscoped_sites
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,16 @@ class Summary:
     mutates: bool = False
     unguarded: bool = False  # some data access runs before any auth check
     flow: bool = False  # starts or ends a sign-in flow
+    guards: bool = False  # enforces itself, or through the auth guard it calls (`verifySession()`)
+    checks_owner: bool = False  # checks that a record belongs to the caller (see ``ownership``)
+    # Parameters that reach an update/delete — or a returned single-record read — that nothing
+    # scopes to the session user: parameter -> (only reads?, the trail to the access).
+    unscoped: dict[int, tuple[bool, tuple[Step, ...]]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.auth = self.data = self.mutates = self.unguarded = self.flow = False
+        self.guards = self.checks_owner = False
+        self.unscoped = {}
 
 
 Node = UnitKey | NameKey
@@ -65,6 +74,8 @@ class Summaries:
         self._chain_users: dict[NameKey, set[NameKey]] = defaultdict(set)  # name -> bindings wrapped in it
         self._unit_names: dict[UnitKey, set[NameKey]] = defaultdict(set)  # unit -> names it is (part of)
         self._trails: dict[UnitKey, tuple[Step, ...]] = {}
+        self._flows: dict[UnitKey, UnitFlow] = {}
+        self.owner_keys = owner_keys(index.config.owner_fields)
         # What each file put into the graph, so an update can take it out again.
         self._file_units: dict[Path, int] = {}
         self._file_names: dict[Path, set[NameKey]] = {}
@@ -84,6 +95,24 @@ class Summaries:
 
     def callee_auth(self, event: Event) -> bool:
         return event.callee is not None and self._binding_auth.get(event.callee, False)
+
+    def names_of_unit(self, path: Path, index: int) -> set[NameKey]:
+        """The module-level names (bindings, members) whose function unit ``index`` is."""
+        return self._unit_names.get((path, index), set())
+
+    def flow(self, path: Path, index: int) -> UnitFlow:
+        """What the names of a unit hold and its data accesses read as queries (cached until the
+        unit's cone is solved again)."""
+        key = (path, index)
+        found = self._flows.get(key)
+        if found is None:
+            facts = self.index.modules[path]
+            found = self._flows[key] = unit_flow(self, facts, self.index.sources.get(path, b""), facts.units[index])
+        return found
+
+    def callee_summary(self, event: Event) -> Summary | None:
+        """The summary of the function a CALL event runs."""
+        return self._callee_summary(event)
 
     def callee_unit(self, callee: NameKey) -> UnitKey | None:
         """The unit a call to ``callee`` runs: a binding's body or a member function."""
@@ -110,6 +139,51 @@ class Summaries:
         self._trails[key] = result
         return result
 
+    def late_auth(self, path: Path, index: int) -> tuple[Step, Event] | None:
+        """For a unit that reaches data before any auth check: the first data access step it makes
+        and the auth check of its own that only runs after it (`db.x()` … `await auth()`)."""
+        summary = self.units[(path, index)]
+        if not summary.unguarded or not summary.auth:
+            return None
+        trail = self.trail(path, index)
+        if not trail:
+            return None
+        first = trail[0]
+        facts = self.index.modules[path]
+        unit = facts.units[index]
+        source = self.index.sources.get(path, b"")
+        for event in summary.events:
+            if event.span.start <= first.span.start:
+                continue
+            is_auth = event.kind is Kind.AUTH or (event.kind is Kind.CALL and self.callee_auth(event))
+            if is_auth and self._checks(facts, source, unit, event):
+                return first, event
+        return None
+
+    def _checks(self, facts: FileFacts, source: bytes, unit: Unit, event: Event) -> bool:
+        """Whether an auth call decides access: it enforces itself, or what it returns is tested by
+        an `if` that bails out. (An optional session read for attribution does neither.)"""
+        if event.kind is Kind.AUTH and event.label.endswith("protect"):
+            return True
+        if event.kind is Kind.CALL:
+            if not returns_identity(event):
+                return False
+            callee = self._callee_summary(event)
+            if callee is not None and callee.guards:
+                return True
+        for local in unit.locals:
+            if local.init is not None and local.init.start <= event.span.start < local.init.end:
+                return bails_on(facts, source, unit, local.names, local.span.end)
+        return False
+
+    def step_mutates(self, path: Path, index: int, step: Step) -> bool:
+        """Whether the first step of a unit's trail writes (itself, or in the function it calls)."""
+        for event in self.units[(path, index)].events:
+            if event.span == step.span:
+                callee = self._callee_summary(event)
+                return event.mutation if callee is None else callee.mutates
+        return False
+
     def update(self, paths: Iterable[Path]) -> set[UnitKey]:
         """Files whose facts changed (or were added or removed) in the index, or whose calls must be
         classified again: re-classify their calls and solve their cone again. Returns the units
@@ -135,6 +209,11 @@ class Summaries:
             self.units[key].reset()
         for name in names:
             self._binding_auth.pop(name, None)
+        for key in units:
+            self._flows.pop(key, None)
+        for path in changed:
+            for key in [key for key in self._flows if key[0] == path]:
+                del self._flows[key]
         self._trails.clear()
         self._solve(units, names)
         return units
@@ -211,6 +290,11 @@ class Summaries:
                 names.add(name_key)
                 stack.extend(self._callers.get(name_key, ()))
                 stack.extend(self._chain_users.get(name_key, ()))
+                # What a binding's wrappers do decides what its body's parameters hold (the `ctx`
+                # an authenticating client passes): its body is read again too.
+                body = self.callee_unit(name_key)
+                if body is not None:
+                    stack.append(body)
         return units, names
 
     # -- solving -------------------------------------------------------------------------------------
@@ -219,6 +303,9 @@ class Summaries:
         self._pass_auth(units, names)
         self._pass_data(units)
         self._pass_unguarded(units)
+        self._pass_guards(units)
+        self._pass_owner_checks(units)
+        self._pass_unscoped(units)
 
     def _dependents(self, node: Node) -> Iterable[Node]:
         if isinstance(node[1], int):
@@ -343,6 +430,123 @@ class Summaries:
             if self._first_unguarded(key[0], summary, settled=False) is not None:
                 summary.unguarded = True
                 work.extend(self._unit_dependents(key))
+
+    # pass 4: who enforces a failed check (throws or redirects), itself or through its auth guard
+
+    def _pass_guards(self, units: set[UnitKey]) -> None:
+        work = list(units)
+        while work:
+            key = work.pop()
+            summary = self.units.get(key)
+            if summary is None or summary.guards:
+                continue
+            if summary.enforces or any(self._guard_event(event) for event in summary.events):
+                summary.guards = True
+                work.extend(self._unit_dependents(key))
+
+    def _guard_event(self, event: Event) -> bool:
+        if event.kind is Kind.AUTH:
+            return event.label.endswith("protect")  # Clerk `auth.protect()` redirects or 404s
+        if event.kind is Kind.CALL and self.callee_auth(event):
+            callee = self._callee_summary(event)
+            return callee is not None and callee.guards
+        return False
+
+    # passes 5 and 6: ownership (see ``ownership``); only functions that reach data can have any
+
+    def _owner_units(self, units: set[UnitKey]) -> list[UnitKey]:
+        """Units that can check ownership or reach an unscoped access: those that read or write
+        data themselves, or call a function that does."""
+        found = []
+        for key in units:
+            summary = self.units.get(key)
+            if summary is None or not summary.data:
+                continue
+            if any(event.kind is Kind.DATA or event.kind is Kind.CALL for event in summary.events):
+                found.append(key)
+        return found
+
+    def checks_owner_event(self, event: Event) -> bool:
+        callee = self._callee_summary(event)
+        return callee is not None and callee.checks_owner
+
+    def _pass_owner_checks(self, units: set[UnitKey]) -> None:
+        work = self._owner_units(units)
+        while work:
+            key = work.pop()
+            summary = self.units.get(key)
+            if summary is None or summary.checks_owner or not summary.data:
+                continue
+            path, index = key
+            facts = self.index.modules[path]
+            flow = self.flow(path, index)
+            points = scope_points(
+                facts,
+                self.index.sources.get(path, b""),
+                facts.units[index],
+                flow,
+                self.owner_keys,
+                self.checks_owner_event,
+                endpoint=False,
+            )
+            if points:
+                summary.checks_owner = True
+                work.extend(self._unit_dependents(key))
+
+    def callee_sites(self, event: Event) -> dict[int, bool]:
+        """The callee's unscoped parameters (-> whether they only reach returned reads)."""
+        callee = self._callee_summary(event)
+        if callee is None or not callee.unscoped:
+            return {}
+        return {index: read for index, (read, _) in callee.unscoped.items()}
+
+    def _pass_unscoped(self, units: set[UnitKey]) -> None:
+        work = self._owner_units(units)
+        while work:
+            key = work.pop()
+            summary = self.units.get(key)
+            if summary is None or not summary.data:
+                continue
+            path, index = key
+            facts = self.index.modules[path]
+            unit = facts.units[index]
+            source = self.index.sources.get(path, b"")
+            flow = self.flow(path, index)
+            points = scope_points(facts, source, unit, flow, self.owner_keys, self.checks_owner_event, False)
+            sites = unscoped_sites(
+                facts,
+                source,
+                unit,
+                flow,
+                self.owner_keys,
+                points,
+                self.callee_sites,
+                endpoint=False,
+                supabase_rls=self.index.config.supabase_rls,
+            )
+            changed = False
+            for site in sites:
+                call = unit.calls[site.call]
+                step = Step(path, call.span, label_of(call.chain))
+                trail: tuple[Step, ...] = (step,)
+                if site.access is None:
+                    trail = (step, *self._callee_trail(flow, site.call, site.params))
+                for param in site.params:
+                    if param < 0:
+                        continue
+                    previous = summary.unscoped.get(param)
+                    if previous is None or (previous[0] and not site.read):
+                        summary.unscoped[param] = (site.read, trail)
+                        changed = True
+            if changed:
+                work.extend(self._unit_dependents(key))
+
+    def _callee_trail(self, flow: UnitFlow, call: int, params: frozenset[int]) -> tuple[Step, ...]:
+        for event in flow.events_at.get(call, ()):
+            callee = self._callee_summary(event)
+            if callee is not None and callee.unscoped:
+                return next(iter(callee.unscoped.values()))[1]
+        return ()
 
     def _first_unguarded(self, path: Path, summary: Summary, settled: bool = True) -> tuple[Step, ...] | None:
         for event in summary.events:

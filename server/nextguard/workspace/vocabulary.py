@@ -73,6 +73,7 @@ AUTH_FLOW_NAMES = frozenset(
         "verifyOtp",
         "exchangeCodeForSession",
         "createSession",
+        "setSession",
         "createSessionCookie",
         "createUserWithEmailAndPassword",
         "signInWithEmailAndPassword",

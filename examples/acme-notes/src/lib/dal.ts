@@ -16,7 +16,7 @@ export const verifySession = cache(async () => {
     redirect('/login');
   }
 
-  return { isAuth: true, userId: session.userId };
+  return { isAuth: true, userId: session.userId, permissions: session.permissions ?? [] };
 });
 
 export const getUser = cache(async () => {
@@ -65,4 +65,14 @@ export async function deleteNoteForUser(id: string) {
     throw new Error('Not found');
   }
   await db.note.delete({ where: { id } });
+}
+
+export async function isNoteOwner(id: string) {
+  const session = await verifySession();
+  const note = await db.note.findFirst({ where: { id, authorId: session.userId }, select: { id: true } });
+  return note !== null;
+}
+
+export async function markNoteViewed(id: string) {
+  await db.note.updateMany({ where: { id }, data: { viewedAt: new Date() } });
 }

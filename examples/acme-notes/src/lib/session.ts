@@ -5,6 +5,7 @@ import { cookies } from 'next/headers';
 export type SessionPayload = {
   userId: string;
   expiresAt: Date;
+  permissions?: string[];
 };
 
 const SESSION_COOKIE = 'session';

@@ -4,7 +4,7 @@ import { revalidatePath } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { z } from 'zod';
 import { recordAudit } from '@/lib/audit';
-import { deleteNoteForUser, updateNoteForUser, verifySession } from '@/lib/dal';
+import { deleteNoteForUser, isNoteOwner, updateNoteForUser, verifySession } from '@/lib/dal';
 import { db } from '@/lib/db';
 import { CreateNoteSchema, UpdateNoteSchema, type FormState } from '@/lib/definitions';
 import { authActionClient } from '@/lib/safe-action';
@@ -52,9 +52,10 @@ export async function deleteNote(formData: FormData) {
 
 // Deliberate mistake for the demo: no auth check (NG101). The page that renders the Archive
 // button is protected, but this action is its own POST endpoint: anyone can archive any note.
+// And even with a check, the update is keyed by the client's id alone (NG104).
 export async function archiveNote(formData: FormData) { // expect: NG101
   const id = formData.get('id') as string;
-  await db.note.update({ where: { id }, data: { archived: true } });
+  await db.note.update({ where: { id }, data: { archived: true } }); // expect: NG104
   revalidatePath('/dashboard');
 }
 
@@ -87,13 +88,14 @@ export async function exportNotes(input: z.input<typeof ExportSchema>) { // expe
   };
 }
 
-// (future rule NG104): authenticated, but the update is keyed by the client-supplied id with no
-// owner scoping, so a signed-in user can pin anyone's note. Scope it with `authorId: ctx.userId`.
+// Deliberate mistake for the demo: authenticated, but the update is keyed by the client-supplied
+// id with no owner scoping, so a signed-in user can pin anyone's note (NG104 — the unsafe fix adds
+// `authorId: ctx.userId` to the `where`).
 export const togglePinned = authActionClient
   .metadata({ actionName: 'togglePinned' })
   .inputSchema(z.object({ id: z.string().cuid(), pinned: z.boolean() }))
   .action(async ({ parsedInput: { id, pinned } }) => {
-    await db.note.update({ where: { id }, data: { pinned } });
+    await db.note.update({ where: { id }, data: { pinned } }); // expect: NG104
     revalidatePath('/dashboard');
     return { pinned };
   });
@@ -108,3 +110,50 @@ export const renameNote = authActionClient
     revalidatePath('/dashboard');
     return note;
   });
+
+// Deliberate mistake for the demo: it does check the session, but only after reading the note
+// (NG102): whatever runs before the check runs for anyone. The unsafe fix moves the check up.
+export async function duplicateNote(id: string) { // expect: NG102
+  const original = await db.note.findUnique({ where: { id }, select: { title: true, body: true } });
+  const session = await verifySession();
+  if (!original) return { error: 'Not found.' };
+  const copy = await db.note.create({
+    data: { title: `${original.title} (copy)`, body: original.body, authorId: session.userId },
+    select: { id: true },
+  });
+  revalidatePath('/dashboard');
+  return { id: copy.id };
+}
+
+// Deliberate mistake for the demo: "transfer a note" takes the new owner straight from the form
+// (NG105): a user can push notes into anyone's account. The fix takes the owner from the session.
+export async function transferNote(formData: FormData) {
+  const session = await verifySession();
+  const id = formData.get('id') as string;
+  await db.note.updateMany({
+    where: { id, authorId: session.userId },
+    data: { authorId: formData.get('newOwnerId') as string }, // expect: NG105
+  });
+  revalidatePath('/dashboard');
+}
+
+// Deliberate mistake for the demo: `isNoteOwner` is async and is tested without `await` (NG112).
+// A Promise is always truthy, so `!isNoteOwner(id)` is always false: the check never fails.
+export async function restoreNote(id: string) {
+  if (!isNoteOwner(id)) { // expect: NG112
+    throw new Error('Not found');
+  }
+  await db.note.update({ where: { id }, data: { archived: false } });
+  revalidatePath('/dashboard');
+}
+
+// Deliberate mistake for the demo: the permission comes from the list frozen into the session
+// cookie at sign-in (NG114): revoking `notes:purge` does not take effect until the session expires.
+export async function purgeArchivedNotes() {
+  const session = await verifySession();
+  if (!session.permissions.includes('notes:purge')) { // expect: NG114
+    throw new Error('Forbidden');
+  }
+  await db.note.deleteMany({ where: { authorId: session.userId, archived: true } });
+  revalidatePath('/dashboard');
+}

@@ -3,13 +3,14 @@ import { redirect } from 'next/navigation';
 import { logout } from '@/app/actions/auth';
 import { getUser } from '@/lib/dal';
 
-// (future rule NG108): the auth check/redirect lives in a layout. Layouts do not re-render on
-// client-side navigation, so this check does not run again when moving between dashboard pages.
-// The pages below call the DAL themselves, which is what actually protects them.
+// Deliberate mistake for the demo: the auth check/redirect lives in a layout (NG108). Layouts do
+// not re-render on client-side navigation, so this check does not run again when moving between
+// dashboard pages. Most pages below call the DAL themselves, which is what actually protects
+// them; the archive page does not (NG109).
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const user = await getUser();
   if (!user) {
-    redirect('/login');
+    redirect('/login'); // expect: NG108
   }
 
   return (

@@ -3,9 +3,10 @@ import { db } from '@/lib/db';
 import { CreateNoteSchema } from '@/lib/definitions';
 import { getSession } from '@/lib/session';
 
-// (future rule NG106): a GET route handler that reads notes with no auth check at all — any
-// caller can list any author's notes by passing ?authorId=.
-export async function GET(request: NextRequest) {
+// Deliberate mistake for the demo: a GET route handler that reads notes with no auth check at
+// all (NG106) — any caller can list any author's notes by passing ?authorId=. The fix inserts
+// `getSession()` and answers 401 without one.
+export async function GET(request: NextRequest) { // expect: NG106
   const authorId = request.nextUrl.searchParams.get('authorId');
   if (!authorId) {
     return Response.json({ error: 'authorId is required' }, { status: 400 });

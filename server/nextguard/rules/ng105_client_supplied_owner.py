@@ -1,0 +1,86 @@
+"""An owner field is written from what the client sent.
+
+## What it does
+Finds writes in Server Actions and route handlers — Prisma `data`/`create`/`update`, Drizzle
+`.values()`/`.set()`, Supabase `.insert()`/`.update()`/`.upsert()` — that store an owner field
+(`userId`, `authorId`, `ownerId`, `orgId`, their snake_case forms, and config `ownerFields`) from
+client input: a parameter, `formData.get('userId')`, the parsed body.
+
+## Why it matters
+Whoever calls the endpoint chooses the value: a signed-in user can create records in someone
+else's name, move a record into another account, or attach it to an organization they do not
+belong to. The owner of a new record is the caller — and the server already knows who that is.
+
+## Example
+```ts
+'use server'
+export async function createNote(formData: FormData) {
+  await verifySession()
+  await db.note.create({
+    data: { title: String(formData.get('title')), authorId: String(formData.get('authorId')) },
+  })
+}
+```
+
+## Fix
+Take the owner from the session:
+```ts
+export async function createNote(formData: FormData) {
+  const session = await verifySession()
+  await db.note.create({
+    data: { title: String(formData.get('title')), authorId: session.userId },
+  })
+}
+```
+The quick fix is offered when the endpoint already has the session (after NG101's fix, it does).
+Endpoints that are public by design, sign-in flows (a sign-up writes the new user's own id),
+webhooks, cron jobs and admin-only routes are not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..analysis import Analysis
+from ..fixes.scoping import owner_value_fix
+from ..fixes.session_id import session_id
+from ..model import Finding, Severity
+from ..workspace.flow import SESSION
+from .base import Rule
+from .ng104_unscoped_mutation import exempt
+
+
+class ClientSuppliedOwner(Rule):
+    code = "NG105"
+    name = "client-supplied-owner"
+    severity = Severity.ERROR
+
+    def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
+        index = analysis.index
+        summaries = analysis.summaries
+        keys = summaries.owner_keys
+        source = index.sources[path]
+        for endpoint in analysis.endpoints(path):
+            unit = endpoint.unit
+            if not summaries.unit(path, unit.index).data or exempt(analysis, endpoint):
+                continue
+            flow = summaries.flow(path, unit.index)
+            session = None
+            for access in flow.accesses:
+                for pair in access.writes:
+                    if pair.key not in keys:
+                        continue
+                    tags = flow.tags_of(pair.text)
+                    if SESSION in tags or not any(tag >= 0 for tag in tags):
+                        continue
+                    if session is None:
+                        session = session_id(index, summaries, path, unit, flow)
+                    label = unit.calls[access.call].chain
+                    message = (
+                        f"`{endpoint.name}` writes the owner field `{pair.key}` from client input "
+                        f"(`{pair.text.strip()}` in `{'.'.join(p for p in label if p != '()')}`): the caller "
+                        "chooses whose record this is."
+                    )
+                    fixes = (owner_value_fix(path, source, pair, session),) if session is not None else ()
+                    yield Finding(self.code, self.name, self.severity, message, path, pair.span, fixes=fixes)
