@@ -255,6 +255,11 @@ def build_server() -> NextguardServer:
         only = [str(kind) for kind in context.only] if context.only else None
         return await ls.call(lambda s: s.code_actions(uri, where, context.diagnostics, only), "codeAction")
 
+    @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
+    async def code_lens(ls: NextguardServer, params: types.CodeLensParams) -> list[types.CodeLens]:
+        uri = params.text_document.uri
+        return await ls.call(lambda s: s.code_lenses(uri), "codeLens")
+
     @server.feature(types.TEXT_DOCUMENT_HOVER)
     async def hover(ls: NextguardServer, params: types.HoverParams) -> types.Hover | None:
         uri, position = params.text_document.uri, params.position

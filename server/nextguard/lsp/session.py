@@ -31,6 +31,7 @@ from tree_sitter import Tree
 
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import Workspace, run_rules
+from ..inventory import file_endpoints
 from ..model import Finding, Notice, TextEdit
 from ..rules.base import Rule
 from ..syntax.document import Document, TextChange, TextLines
@@ -110,6 +111,11 @@ class Capabilities:
             configuration=bool(get("workspace", "configuration")),
             watch_registration=bool(get("workspace", "did_change_watched_files", "dynamic_registration")),
         )
+
+
+# The command a code lens runs: the client shows `nextguard map` for the folder (VS Code runs
+# the same command name; other clients may ignore it).
+SHOW_MAP = "nextguard.showMap"
 
 
 @dataclass(eq=False)
@@ -778,6 +784,24 @@ class Session:
             return None
         content = types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n---\n\n".join(parts))
         return types.Hover(contents=content, range=to_range(view.lines, hits[0].span, self.encoding))
+
+    def code_lenses(self, uri: str) -> list[types.CodeLens]:
+        """Above each Server Action and route handler: how it is protected, from the same
+        inventory `nextguard map` prints; the lens opens the map."""
+        found = self._view(uri)
+        if found is None:
+            return []
+        folder, view, findings = found
+        lenses: list[types.CodeLens] = []
+        for info in file_endpoints(folder.workspace.analysis, view.path, findings=findings):
+            row = max(info.statement_line - 1, 0)
+            where = types.Range(types.Position(row, 0), types.Position(row, 0))
+            title = info.protection.summary()
+            if info.kind == "route":
+                title = f"{info.method}: {title}"
+            command = types.Command(title=title, command=SHOW_MAP, arguments=[folder.uri])
+            lenses.append(types.CodeLens(range=where, command=command))
+        return lenses
 
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
