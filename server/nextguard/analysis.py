@@ -74,6 +74,7 @@ class Analysis:
         units = self.summaries.update(reclassify)
         self._endpoints.clear()
         self._helper = _MISSING
+        index.memo.clear()
         self._memo.clear()
         self.__dict__.pop("proxy_with_auth", None)
         if everything:

@@ -86,7 +86,17 @@ def _clerk(index: WorkspaceIndex, path: Path, event: Event) -> bool:
 
 def helper_id_member(index: WorkspaceIndex, summaries: Summaries, name: str) -> str | None:
     """How the workspace reads the user id off the result of its helper ``name`` (`userId`,
-    `user.id`, `id`): the most common way its callers do."""
+    `user.id`, `id`): the most common way its callers do. It reads every file, so it is worked out
+    once per analysis."""
+    key = ("helper_id_member", name)
+    if key in index.memo:
+        return index.memo[key]  # type: ignore[return-value]
+    found = _helper_id_member(index, name)
+    index.memo[key] = found
+    return found
+
+
+def _helper_id_member(index: WorkspaceIndex, name: str) -> str | None:
     word = name.split(".")[-1].encode()
     pattern = re.compile(rb"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*await\s+" + re.escape(word) + rb"\(")
     counts: Counter[str] = Counter()

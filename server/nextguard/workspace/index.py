@@ -64,6 +64,8 @@ class WorkspaceIndex:
         self.sources = sources
         self.resolver = ModuleResolver(root, modules.keys())
         self._rel: dict[Path, str] = {}
+        # Workspace-wide answers rules compute once per analysis (cleared whenever a file changes).
+        self.memo: dict[object, object] = {}
         self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
 
     # -- files ------------------------------------------------------------------------------------
