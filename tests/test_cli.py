@@ -857,3 +857,20 @@ def test_no_command_is_a_usage_error(tmp_path: Path) -> None:
     run = nextguard(cwd=tmp_path)
     assert run.code == 2
     no_traceback(run)
+
+
+def test_line_numbers_are_never_read_as_emoji_codes(tmp_path: Path) -> None:
+    # rich turns `:100:` into an emoji unless told not to; a finding on line 100 must say `:100:`.
+    ws = copy_app(tmp_path / "ws")
+    actions = ws / ACTIONS
+    text = actions.read_text(encoding="utf-8")
+    padded = text.replace("'use server';", "'use server';" + "\n" * 91, 1)
+    actions.write_text(padded, encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nextguard", "check", "--no-progress", str(ws)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert ":100:" in proc.stdout, proc.stdout
+    assert "\U0001f4af" not in proc.stdout

@@ -145,7 +145,13 @@ def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: 
 
     buffer = io.StringIO()
     console = Console(
-        file=buffer, force_terminal=colour, no_color=not colour, highlight=False, width=width, soft_wrap=False
+        file=buffer,
+        force_terminal=colour,
+        no_color=not colour,
+        highlight=False,
+        width=width,
+        soft_wrap=False,
+        emoji=False,  # `:100:` in a location is a line number, not an emoji code
     )
     console.print(f"[bold]{escape(summary_line(infos))}[/bold]")
     if not infos:

@@ -91,7 +91,8 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
     from rich.console import Console
     from rich.markup import escape
 
-    console = Console(force_terminal=colour, no_color=not colour, highlight=False, soft_wrap=True)
+    # emoji=False: `notes.ts:100:11` must not turn into a 💯 (rich reads `:100:` as an emoji code)
+    console = Console(force_terminal=colour, no_color=not colour, highlight=False, soft_wrap=True, emoji=False)
     positions = _Positions()
     fixable = 0
     unsafe = 0
