@@ -124,7 +124,7 @@ try {
 
   // 4. editor.codeActionsOnSave {"source.fixAll.nextguard": "explicit"} (run.sh's settings): the
   // save also applied the file's other safe fix, exportNotes' guard.
-  await waitFor(() => bodyOf('exportNotes').includes('await verifySession()'), 30_000,
+  await waitFor(() => bodyOf('exportNotes').includes('await verifySession()'), 90_000,
                 'the fix-all-on-save edit in exportNotes');
   log('code actions on save: exportNotes got its guard too');
 
