@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..facts.model import FileFacts, Unit
-from ..model import Fix, TextEdit
+from ..model import Fix, Related, TextEdit
 from ..workspace.calls import Event, Kind
 from ..workspace.index import WorkspaceIndex
-from ..workspace.summaries import Summaries
+from ..workspace.summaries import Step, Summaries
 from .edits import add_import, insert_statements, merge_insertions, style_of
 
 _IDENTIFIER = re.compile(r"(?<![.\w$])([A-Za-z_$][\w$]*)(?!\s*:)")
@@ -224,3 +224,27 @@ def _bail(
             return None
         return f"redirect({quote}{target}{quote})"
     return f"throw new Error({quote}Unauthorized{quote})"
+
+
+def auth_fixes(
+    index: WorkspaceIndex, helper: AuthHelper | None, path: Path, unit: Unit, label: str, *, route: bool = False
+) -> tuple[Fix, ...]:
+    """The auth-insertion fix NG101, NG106 and NG109 offer, when the workspace has a helper."""
+    if helper is None:
+        return ()
+    fix = guard_fix(index, helper, path, unit, label, route=route)
+    return (fix,) if fix is not None else ()
+
+
+def trail_related(trail: tuple[Step, ...]) -> tuple[Related, ...]:
+    """Related locations for a path to unguarded data access: each call on the way, then the access."""
+    return tuple(
+        Related(
+            step.path,
+            step.span,
+            f"data access: `{step.label}`"
+            if i == len(trail) - 1
+            else f"calls `{step.label}`, which reaches data without an auth check",
+        )
+        for i, step in enumerate(trail)
+    )

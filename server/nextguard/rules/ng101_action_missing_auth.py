@@ -47,8 +47,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..analysis import Analysis
-from ..fixes.auth_guard import guard_fix
-from ..model import Finding, Fix, Related, Severity
+from ..fixes.auth_guard import auth_fixes, trail_related
+from ..model import Finding, Severity
 from ..workspace import vocabulary as vocab
 from ..workspace.actions import public_reason
 from .base import Rule
@@ -92,22 +92,8 @@ class ActionMissingAuth(Rule):
                     f" The check in {index.rel(analysis.proxy_with_auth)} does not protect it: a proxy matcher does"
                     " not cover actions, which POST to the page's own path."
                 )
-            related = tuple(
-                Related(
-                    step.path,
-                    step.span,
-                    f"data access: `{step.label}`"
-                    if i == len(trail) - 1
-                    else f"calls `{step.label}`, which reaches data without an auth check",
-                )
-                for i, step in enumerate(trail)
-            )
-            fixes: tuple[Fix, ...] = ()
-            helper = analysis.auth_helper
-            if helper is not None:
-                fix = guard_fix(index, helper, path, endpoint.unit, f"`{endpoint.name}`")
-                if fix is not None:
-                    fixes = (fix,)
+            related = trail_related(trail)
+            fixes = auth_fixes(index, analysis.auth_helper, path, endpoint.unit, f"`{endpoint.name}`")
             yield Finding(
                 self.code,
                 self.name,

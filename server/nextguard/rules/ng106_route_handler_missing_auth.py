@@ -45,8 +45,8 @@ from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from ..analysis import Analysis
-from ..fixes.auth_guard import guard_fix
-from ..model import Finding, Fix, Related, Severity
+from ..fixes.auth_guard import auth_fixes, trail_related
+from ..model import Finding, Severity
 from ..workspace.actions import public_reason
 from ..workspace.routes import PUBLIC_SEGMENTS, auth_flow_route, machine_or_role_endpoint, public_api
 from .base import Rule
@@ -86,20 +86,6 @@ class RouteHandlerMissingAuth(Rule):
                 f"Route handler `{endpoint.name}` {what} data (`{trail[-1].label}`{via}) with no auth check "
                 "before it: a route handler is a public URL."
             )
-            related = tuple(
-                Related(
-                    step.path,
-                    step.span,
-                    f"data access: `{step.label}`"
-                    if i == len(trail) - 1
-                    else f"calls `{step.label}`, which reaches data without an auth check",
-                )
-                for i, step in enumerate(trail)
-            )
-            fixes: tuple[Fix, ...] = ()
-            helper = analysis.auth_helper
-            if helper is not None:
-                fix = guard_fix(index, helper, path, unit, f"`{endpoint.name}`", route=True)
-                if fix is not None:
-                    fixes = (fix,)
+            related = trail_related(trail)
+            fixes = auth_fixes(index, analysis.auth_helper, path, unit, f"`{endpoint.name}`", route=True)
             yield Finding(self.code, self.name, self.severity, message, path, unit.report, related=related, fixes=fixes)
