@@ -11,28 +11,21 @@ from typing import Any
 
 from ..model import Finding, Report, Span
 from ..rules.registry import BY_CODE
-from ..syntax.positions import LineIndex
+from .sarif import FilePositions
 
 Display = Callable[[Path], str]
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "hint": "dim"}
 
 
 class _Positions:
-    """Line indexes per file, read once, for 1-based code-point positions."""
+    """1-based code-point positions, with each file's line index read once."""
 
     def __init__(self) -> None:
-        self._indexes: dict[Path, LineIndex] = {}
+        self._files = FilePositions("utf-32")
 
     def of(self, path: Path, offset: int) -> dict[str, int]:
-        index = self._indexes.get(path)
-        if index is None:
-            try:
-                data = path.read_bytes()
-            except OSError:
-                data = b""
-            index = self._indexes[path] = LineIndex(data)
-        row, column = index.position(offset, "utf-32")
-        return {"row": row + 1, "column": column + 1}
+        row, column = self._files.of(path, offset)
+        return {"row": row, "column": column}
 
     def span(self, path: Path, span: Span) -> tuple[dict[str, int], dict[str, int]]:
         return self.of(path, span.start), self.of(path, span.end)

@@ -21,7 +21,7 @@ from .. import __version__
 from ..model import Finding, Notice, Report, Severity, Span
 from ..rules.base import Rule
 from ..rules.registry import RULES
-from ..syntax.positions import LineIndex
+from ..syntax.positions import Encoding, LineIndex
 from ..workspace.discovery import find_workspace_root
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -36,11 +36,12 @@ LEVELS: dict[Severity, str] = {
 
 
 class FilePositions:
-    """Line indexes per file, read once: 1-based (line, column) of byte offsets, columns in UTF-16
-    code units."""
+    """Line indexes per file, read once: 1-based (line, column) of byte offsets, columns in
+    ``encoding`` units (SARIF counts UTF-16 code units; the JSON format counts code points)."""
 
-    def __init__(self) -> None:
+    def __init__(self, encoding: Encoding = "utf-16") -> None:
         self._indexes: dict[Path, LineIndex] = {}
+        self._encoding: Encoding = encoding
 
     def of(self, path: Path, offset: int) -> tuple[int, int]:
         index = self._indexes.get(path)
@@ -50,7 +51,7 @@ class FilePositions:
             except OSError:
                 data = b""
             index = self._indexes[path] = LineIndex(data)
-        row, column = index.position(offset, "utf-16")
+        row, column = index.position(offset, self._encoding)
         return row + 1, column + 1
 
     def region(self, path: Path, span: Span) -> dict[str, int]:
