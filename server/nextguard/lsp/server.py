@@ -23,7 +23,7 @@ from ..rules.registry import RULES
 from ..syntax.document import TextChange
 from .actions import FIX_ALL_KIND
 from .convert import encoding_of
-from .session import Session, faulty
+from .session import SHOW_MAP, Session, faulty
 from .settings import settings_from
 from .worker import Worker
 
@@ -283,6 +283,24 @@ def build_server() -> NextguardServer:
         params = types.ApplyWorkspaceEditParams(edit=edit, label="nextguard: fix all safe problems")
         result: types.ApplyWorkspaceEditResult = await ls.workspace_apply_edit_async(params)
         return result
+
+    @server.command(SHOW_MAP)
+    async def show_map(ls: NextguardServer, *args: Any) -> str | None:
+        folder_uri = args[0] if args else None
+        path = await ls.call(lambda s: s.endpoint_map(folder_uri), SHOW_MAP)
+        if path is None:
+            ls.window_show_message(
+                types.ShowMessageParams(type=types.MessageType.Info, message="nextguard: the folder is still indexing")
+            )
+            return None
+        uri = path.as_uri()
+        session = ls.session
+        if session is not None and session.caps.show_document:
+            await ls.window_show_document_async(types.ShowDocumentParams(uri=uri, take_focus=True))
+        else:
+            message = f"nextguard: the endpoint map is in {path}"
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info, message=message))
+        return uri
 
     @server.command(REINDEX)
     async def reindex(ls: NextguardServer, *args: Any) -> None:

@@ -15,7 +15,9 @@ Invariants the rest relies on:
 from __future__ import annotations
 
 import gc
+import hashlib
 import os
+import tempfile
 import time
 import traceback
 import uuid
@@ -29,9 +31,10 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from tree_sitter import Tree
 
+from ..cli.map import render_markdown
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import Workspace, run_rules
-from ..inventory import file_endpoints
+from ..inventory import endpoints, file_endpoints
 from ..model import Finding, Notice, TextEdit
 from ..rules.base import Rule
 from ..syntax.document import Document, TextChange, TextLines
@@ -88,6 +91,7 @@ class Capabilities:
     progress: bool = False
     configuration: bool = False
     watch_registration: bool = False
+    show_document: bool = False  # window/showDocument
 
     @classmethod
     def of(cls, caps: types.ClientCapabilities) -> Capabilities:
@@ -110,11 +114,13 @@ class Capabilities:
             progress=bool(get("window", "work_done_progress")),
             configuration=bool(get("workspace", "configuration")),
             watch_registration=bool(get("workspace", "did_change_watched_files", "dynamic_registration")),
+            show_document=bool(get("window", "show_document", "support")),
         )
 
 
-# The command a code lens runs: the client shows `nextguard map` for the folder (VS Code runs
-# the same command name; other clients may ignore it).
+# The command a code lens runs (workspace/executeCommand): the server writes `nextguard map` of the
+# folder as Markdown and asks the client to open it (window/showDocument), so every editor shows
+# the map without client code of its own.
 SHOW_MAP = "nextguard.showMap"
 
 
@@ -802,6 +808,22 @@ class Session:
             command = types.Command(title=title, command=SHOW_MAP, arguments=[folder.uri])
             lenses.append(types.CodeLens(range=where, command=command))
         return lenses
+
+    def endpoint_map(self, folder_uri: object) -> Path | None:
+        """Write the endpoint map of the folder named by ``folder_uri`` (the first folder when it
+        names none) as Markdown to a file of its own, and return that file."""
+        self._sync_all()
+        folder = next((f for f in self.folders if f.uri == folder_uri), None)
+        if folder is None:
+            folder = next((f for f in self.folders if not f.implicit), None)
+        if folder is None or not folder.indexed:
+            return None
+        text = render_markdown(endpoints(folder.workspace.analysis))
+        digest = hashlib.sha256(folder.uri.encode()).hexdigest()[:12]
+        out = Path(tempfile.gettempdir()) / "nextguard" / f"endpoint-map-{folder.root.name}-{digest}.md"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(f"<!-- nextguard map of {folder.root} -->\n{text}", encoding="utf-8")
+        return out
 
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
