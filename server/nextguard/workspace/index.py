@@ -255,6 +255,34 @@ class WorkspaceIndex:
             if target is not None and target in self.modules:
                 yield target
 
+    def value_imports_of(self, path: Path) -> tuple[Path, ...]:
+        """The workspace modules ``path`` imports for their values. TypeScript drops an import whose
+        names are all types (`import { ActionState } from './middleware'` of an `export type`) even
+        without `import type`, so such an import bundles nothing."""
+        facts = self.modules[path]
+        found: dict[Path, None] = {}
+        for imported in facts.imports:
+            if imported.type_only:
+                continue
+            target = self.resolve_import(path, imported.source)
+            if target is None or target not in self.modules or target in found:
+                continue
+            if imported.imported in ("", "*", "default") or self.resolve_export(target, imported.imported) is not None:
+                found[target] = None
+        for export in facts.exports:
+            if export.source is None or export.imported is None:
+                continue
+            target = self.resolve_import(path, export.source)
+            if target is None or target not in self.modules or target in found:
+                continue
+            if export.imported == "*" or self.resolve_export(target, export.imported) is not None:
+                found[target] = None
+        for specifier in facts.star_exports:
+            target = self.resolve_import(path, specifier)
+            if target is not None and target in self.modules:
+                found.setdefault(target, None)
+        return tuple(found)
+
     @cached_property
     def reachable_from_app(self) -> frozenset[Path]:
         """Modules the Next.js app bundles: everything imported, transitively, from files under an
@@ -313,7 +341,7 @@ class WorkspaceIndex:
             if path in seen:
                 continue
             seen.add(path)
-            for target in self.imports_of(path):
+            for target in self.value_imports_of(path):
                 if target not in seen and self.modules[target].use_server is None:
                     parent.setdefault(target, path)
                     stack.append(target)
