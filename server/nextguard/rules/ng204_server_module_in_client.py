@@ -83,11 +83,13 @@ class ServerModuleInClient(Rule):
             ]
             end_facts = index.modules[end]
             related.append(Related(end, end_facts.first_statement or Span(0, 0), f"{index.rel(end)} {why}"))
-            through = f", which imports {index.rel(end)}" if len(chain) > 1 else ""
-            message = (
-                f"This client module imports {index.rel(target)}{through}: "
-                f"{index.rel(end)} {why}, so it must stay on the server."
-            )
+            if len(chain) > 1:
+                message = (
+                    f"This client module imports {index.rel(target)}, which imports {index.rel(end)}: "
+                    f"{index.rel(end)} {why}, so it must stay on the server."
+                )
+            else:
+                message = f"This client module imports {index.rel(target)}, which {why}, so it must stay on the server."
             yield Finding(self.code, self.name, self.severity, message, path, span, tuple(related))
 
 

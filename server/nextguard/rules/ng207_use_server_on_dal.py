@@ -120,7 +120,7 @@ class UseServerOnDal(Rule):
         """The first server module that imports one of ``getters`` from ``path``, and the client
         modules (or modules bundled for the client) that import anything from it."""
         index = analysis.index
-        importers = _direct_importers(analysis).get(path, [])
+        importers = index.value_importers.get(path, [])
         server_use: tuple[Path, Span] | None = None
         clients: list[tuple[Path, Span]] = []
         for importer in importers:
@@ -139,19 +139,3 @@ class UseServerOnDal(Rule):
                 if hit is not None:
                     server_use = (importer, hit.span)
         return server_use, clients
-
-
-def _direct_importers(analysis: Analysis) -> dict[Path, list[Path]]:
-    """Who imports each module, computed once per analysis."""
-    index = analysis.index
-    found = index.memo.get("ng207.importers")
-    if isinstance(found, dict):
-        return found
-    result: dict[Path, list[Path]] = {}
-    for path, facts in index.modules.items():
-        if not facts.imports:
-            continue
-        for target in dict.fromkeys(index.imports_of(path)):
-            result.setdefault(target, []).append(path)
-    index.memo["ng207.importers"] = result
-    return result

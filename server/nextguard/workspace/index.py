@@ -221,7 +221,7 @@ class WorkspaceIndex:
         self.forget_graph()
 
     def forget_graph(self) -> None:
-        for name in ("reachable_from_app", "client_reachable", "reexported_actions"):
+        for name in ("reachable_from_app", "client_reachable", "reexported_actions", "value_importers"):
             self.__dict__.pop(name, None)
 
     def importers_of(self, path: Path) -> set[Path]:
@@ -346,6 +346,34 @@ class WorkspaceIndex:
                     parent.setdefault(target, path)
                     stack.append(target)
         return parent
+
+    @cached_property
+    def value_importers(self) -> dict[Path, list[Path]]:
+        """The reverse of ``value_imports_of``: who imports each module for its values."""
+        result: dict[Path, list[Path]] = {}
+        for path in self.modules:
+            for target in self.value_imports_of(path):
+                result.setdefault(target, []).append(path)
+        return result
+
+    def client_importers_of(self, path: Path) -> set[Path]:
+        """The `'use client'` modules that bundle ``path``: those that import it directly or through
+        modules that are neither client nor `'use server'` modules (whose imports stay server-side)."""
+        found: set[Path] = set()
+        seen = {path}
+        frontier = [path]
+        while frontier:
+            current = frontier.pop()
+            for importer in self.value_importers.get(current, ()):
+                if importer in seen:
+                    continue
+                seen.add(importer)
+                facts = self.modules[importer]
+                if facts.use_client:
+                    found.add(importer)
+                elif facts.use_server is None:
+                    frontier.append(importer)
+        return found
 
     def binding_in(self, path: Path, name: str) -> Binding | None:
         facts = self.modules.get(path)
