@@ -117,7 +117,7 @@ def server_reach(analysis: Analysis) -> ServerReach:
         path = stack.pop()
         if path in edges:
             continue
-        targets = index.value_imports_of(path)
+        targets = bundled_imports_of(index, path)
         edges[path] = targets
         for target in targets:
             other = modules[target]
@@ -144,6 +144,49 @@ def server_reach(analysis: Analysis) -> ServerReach:
     result = ServerReach(next_hop, edges)
     index.memo[key] = result
     return result
+
+
+def bundled_imports_of(index: WorkspaceIndex, path: Path) -> tuple[Path, ...]:
+    """The workspace modules the bundler keeps as imports of ``path``: its value imports
+    (``WorkspaceIndex.value_imports_of``) less those whose names the module uses only as types
+    (`useSWR<z.infer<typeof Schema>>`) or not at all, which TypeScript drops from the output."""
+    facts = index.modules[path]
+    source = index.sources.get(path, b"")
+    statements = sorted(
+        {imported.span.start: imported.span for imported in facts.imports}.values(), key=lambda s: s.start
+    )
+    kept: dict[Path, bool] = {}
+    for imported in facts.imports:
+        if imported.type_only:
+            continue
+        target = index.resolve_import(path, imported.source)
+        if target is None or kept.get(target):
+            continue
+        kept[target] = imported.local is None or _used_as_value(source, imported.local, statements)
+    return tuple(target for target in index.value_imports_of(path) if kept.get(target, True))
+
+
+def _used_as_value(source: bytes, name: str, statements: list[Span]) -> bool:
+    """Whether ``name`` occurs outside the import statements other than after `typeof` (as a
+    property name, `x.name`, it is another name)."""
+    word = name.encode()
+    at = source.find(word)
+    while at != -1:
+        end = at + len(word)
+        inside_import = any(span.start <= at < span.end for span in statements)
+        if (
+            not inside_import
+            and (source[at - 1 : at] not in _NAME_BEFORE or source[at - 3 : at] == b"...")
+            and source[end : end + 1] not in _NAME_AFTER
+            and not source[max(0, at - 16) : at].rstrip().endswith(b"typeof")
+        ):
+            return True
+        at = source.find(word, end)
+    return False
+
+
+_NAME_AFTER = {bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$"}
+_NAME_BEFORE = _NAME_AFTER | {b"."}
 
 
 def import_span(index: WorkspaceIndex, path: Path, target: Path) -> Span:
