@@ -14,6 +14,7 @@ from nextguard.engine import Workspace, analyze
 from nextguard.fixes.edits import apply_edits
 from nextguard.model import Finding
 from nextguard.rules.base import SECTIONS
+from nextguard.rules.ng204_server_module_in_client import server_reach
 from nextguard.rules.registry import BY_CODE
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -225,3 +226,16 @@ def test_explain_prints_every_section(code: str, capsys: pytest.CaptureFixture[s
     assert rule.name in out and rule.doc().summary in out
     positions = [out.index(f"## {section}") for section in SECTIONS]
     assert positions == sorted(positions)
+
+
+def test_reachability_is_computed_once_per_analysis_and_again_after_an_update(tmp_path: Path) -> None:
+    root = copy_case("ng204/client-imports-dal", tmp_path)
+    workspace = Workspace(root)
+    workspace.index()
+    for path in workspace.files:
+        workspace.findings(path)
+    first = server_reach(workspace.analysis)
+    assert server_reach(workspace.analysis) is first
+    helper = root / "lib/format.ts"
+    workspace.update(helper, helper.read_bytes() + b"\n")
+    assert server_reach(workspace.analysis) is not first

@@ -151,6 +151,8 @@ def bundled_imports_of(index: WorkspaceIndex, path: Path) -> tuple[Path, ...]:
     (``WorkspaceIndex.value_imports_of``) less those whose names the module uses only as types
     (`useSWR<z.infer<typeof Schema>>`) or not at all, which TypeScript drops from the output."""
     facts = index.modules[path]
+    if path.suffix not in (".ts", ".tsx", ".mts", ".cts"):
+        return index.value_imports_of(path)  # JavaScript keeps every import it writes
     source = index.sources.get(path, b"")
     statements = sorted(
         {imported.span.start: imported.span for imported in facts.imports}.values(), key=lambda s: s.start
