@@ -47,14 +47,13 @@ from typing import Literal
 
 from ..analysis import Analysis
 from ..model import Finding, Fix, Related, Severity, Span, TextEdit
-from ..workspace.dal import data_access_reason
+from ..workspace.dal import DATA_REASONS, data_access_reason
 from .base import Rule
 
 # Read helpers: what a DAL exports for server code to call.
 GETTER = re.compile(r"^(get|find|fetch|list|load|read|query|select|count|search|lookup|retrieve)([A-Z_0-9]|$)")
 # Where actions live by convention: a module there is an actions file whatever it exports.
 _ACTIONS = re.compile(r"action", re.IGNORECASE)
-_DATA_REASON = ("imports the database client", "creates the database client", "accesses data")
 
 
 class UseServerOnDal(Rule):
@@ -72,7 +71,7 @@ class UseServerOnDal(Rule):
         if "app" in rel.parts[:-1] or any(_ACTIONS.search(part) for part in rel.parts[-3:]):
             return
         reason = data_access_reason(index, analysis.summaries, path)
-        if reason is None or not reason.startswith(_DATA_REASON):
+        if reason is None or not reason.startswith(DATA_REASONS):
             return
         getters: set[str] = set()
         exported = 0

@@ -26,6 +26,10 @@ def secret_env_reads(facts: FileFacts) -> list[str]:
     ]
 
 
+# The reasons (see ``data_access_reason``) that are about the database, not cookies, auth or secrets.
+DATA_REASONS = ("imports the database client", "creates the database client", "accesses data")
+
+
 def data_access_reason(index: WorkspaceIndex, summaries: Summaries, path: Path) -> str | None:
     """Why the module acts as a DAL, whatever its directives say — it imports or creates a
     database client, accesses data, reads `cookies()`/`headers()`, checks auth, defines an auth
