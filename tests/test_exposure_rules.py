@@ -15,6 +15,7 @@ from nextguard.fixes.edits import apply_edits
 from nextguard.model import Finding
 from nextguard.rules.base import SECTIONS
 from nextguard.rules.ng204_server_module_in_client import server_reach
+from nextguard.rules.ng205_sensitive_closure import sensitive_name
 from nextguard.rules.registry import BY_CODE
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -107,6 +108,23 @@ def test_closure_message_names_what_is_closed_over(tmp_path: Path) -> None:
     assert "`shareToken` (named like a credential)" in by_action["notify"].message
     related = {text_at(r.path, r.span.start, r.span.end).split("=")[0].strip() for r in by_action["archive"].related}
     assert related == {"session", "note"}
+
+
+@pytest.mark.parametrize(
+    ("name", "sensitive"),
+    [
+        ("accessToken", True),
+        ("STRIPE_SECRET_KEY", True),
+        ("apiKey", True),
+        ("password", True),
+        ("maxTokens", False),  # a number about tokens, not a token
+        ("passwordLength", False),
+        ("tokenizer", False),
+        ("keyboard", False),
+    ],
+)
+def test_credential_names_are_read_word_by_word(name: str, sensitive: bool) -> None:
+    assert sensitive_name(name) is sensitive
 
 
 # -- NG206 -------------------------------------------------------------------------------------

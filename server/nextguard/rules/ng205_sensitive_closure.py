@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from itertools import pairwise
 from pathlib import Path
 
 from ..analysis import Analysis
@@ -47,7 +48,20 @@ from ..model import Finding, Related, Severity
 from ..workspace import vocabulary as vocab
 from .base import Rule
 
-SENSITIVE_NAME = re.compile(r"token|secret|password|passwd|api_?key|credential|private_?key", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_SENSITIVE_WORDS = frozenset({"token", "secret", "password", "passwd", "credential", "credentials", "apikey"})
+_SENSITIVE_PAIRS = frozenset({("api", "key"), ("private", "key"), ("secret", "key"), ("access", "key")})
+# `maxTokens`, `tokenCount`, `passwordLength`: numbers about a credential, not the credential
+_ABOUT_WORDS = frozenset({"count", "length", "limit", "max", "min", "usage", "expires", "expiry", "ttl", "type"})
+
+
+def sensitive_name(name: str) -> bool:
+    """Whether a variable's name says it holds a credential (`accessToken`, `STRIPE_SECRET`,
+    `apiKey`, `password`), split into words at case changes and underscores."""
+    words = [word.lower() for word in _WORDS.findall(name)]
+    if any(word in _ABOUT_WORDS for word in words):
+        return False
+    return any(word in _SENSITIVE_WORDS for word in words) or any(pair in _SENSITIVE_PAIRS for pair in pairwise(words))
 
 
 class SensitiveClosure(Rule):
@@ -122,7 +136,7 @@ class SensitiveClosure(Rule):
                 )
                 if secret is not None:
                     found[name] = (f"the secret `process.env.{secret}`", local)
-                elif SENSITIVE_NAME.search(name):
+                elif sensitive_name(name):
                     found[name] = ("named like a credential", local)
         return found
 
