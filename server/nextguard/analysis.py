@@ -79,7 +79,10 @@ class Analysis:
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
-        return {key[0] for key in units} | reclassify | self._route_relatives(path)
+        # A module that starts or stops acting as a DAL changes the findings of the client modules
+        # that bundle it (NG204), whose own facts did not change.
+        clients = index.client_importers_of(path) if path in index.modules else set()
+        return {key[0] for key in units} | reclassify | self._route_relatives(path) | clients
 
     def _route_relatives(self, path: Path) -> set[Path]:
         """Files whose findings read this one's as a layout or a page does (NG108/NG109): the

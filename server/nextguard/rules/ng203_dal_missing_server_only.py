@@ -42,8 +42,7 @@ from ..analysis import Analysis
 from ..facts.model import FileFacts
 from ..fixes.edits import style_of
 from ..model import Finding, Fix, Severity, Span, TextEdit
-from ..workspace import vocabulary as vocab
-from ..workspace.calls import Kind
+from ..workspace.dal import data_access_reason, secret_env_reads
 from .base import Rule
 
 
@@ -86,48 +85,7 @@ class DalMissingServerOnly(Rule):
 
     @staticmethod
     def _reason(analysis: Analysis, path: Path, facts: FileFacts) -> str | None:
-        secrets = [
-            name
-            for unit in facts.units
-            for name, _ in unit.env_reads
-            if not name.startswith(vocab.PUBLIC_ENV_PREFIX) and vocab.SECRET_ENV.search(name)
-        ]
-        if any(imported.source in vocab.ENV_VALIDATORS for imported in facts.imports):
-            secrets = []
         if facts.use_server is not None:
+            secrets = secret_env_reads(facts)
             return f"is a 'use server' module that reads the secret `process.env.{secrets[0]}`" if secrets else None
-        bindings = list(facts.bindings.values())
-        if bindings and all(_is_action_client(binding.init, binding.chain_refs) for binding in bindings):
-            return None
-        classifier = analysis.summaries.classifier
-        for imported in facts.imports:
-            if imported.local is None or imported.type_only:
-                continue
-            if classifier.is_client(analysis.index.target(path, (imported.local,))):
-                return f"imports the database client `{imported.local}`"
-        for binding in bindings:
-            if binding.body is None and classifier.binding_is_client(path, binding.name):
-                return f"creates the database client `{binding.name}`"
-        for unit in facts.units:
-            if unit.kind == "middleware":
-                continue
-            summary = analysis.summaries.unit(path, unit.index)
-            for event in summary.events:
-                if event.kind is Kind.DATA:
-                    return f"accesses data (`{event.label}`)"
-                if event.kind is Kind.COOKIE:
-                    return f"reads `{event.label}()`"
-                if event.kind is Kind.AUTH:
-                    return f"checks auth (`{event.label}`)"
-            if unit.kind == "function" and summary.auth and not any(e.kind is Kind.CALL for e in summary.events):
-                return f"defines the auth check `{unit.name}`"
-        if secrets:
-            return f"reads the secret `process.env.{secrets[0]}`"
-        return None
-
-
-def _is_action_client(init: tuple[str, ...] | None, refs: tuple[tuple[str, ...], ...]) -> bool:
-    names = {part for ref in refs for part in ref} | set(init or ())
-    return bool(names & vocab.ACTION_CLIENT_FACTORIES) or any(
-        part in ("use", "middleware", "createServerAction", "handler") for part in names
-    )
+        return data_access_reason(analysis.index, analysis.summaries, path)

@@ -18,6 +18,10 @@ from .ng112_unawaited_guard import UnawaitedGuard
 from .ng113_ignored_guard_result import IgnoredGuardResult
 from .ng114_permissions_from_session import PermissionsFromSession
 from .ng203_dal_missing_server_only import DalMissingServerOnly
+from .ng204_server_module_in_client import ServerModuleInClient
+from .ng205_sensitive_closure import SensitiveClosure
+from .ng206_distinguishable_authz_errors import DistinguishableAuthzErrors
+from .ng207_use_server_on_dal import UseServerOnDal
 from .ng208_server_only_not_imported import ServerOnlyNotImported
 
 RULES: tuple[type[Rule], ...] = (
@@ -36,6 +40,10 @@ RULES: tuple[type[Rule], ...] = (
     IgnoredGuardResult,
     PermissionsFromSession,
     DalMissingServerOnly,
+    ServerModuleInClient,
+    SensitiveClosure,
+    DistinguishableAuthzErrors,
+    UseServerOnDal,
     ServerOnlyNotImported,
 )
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

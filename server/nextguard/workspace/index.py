@@ -221,7 +221,7 @@ class WorkspaceIndex:
         self.forget_graph()
 
     def forget_graph(self) -> None:
-        for name in ("reachable_from_app", "client_reachable", "reexported_actions"):
+        for name in ("reachable_from_app", "client_reachable", "reexported_actions", "value_importers"):
             self.__dict__.pop(name, None)
 
     def importers_of(self, path: Path) -> set[Path]:
@@ -254,6 +254,34 @@ class WorkspaceIndex:
             target = self.resolve_import(path, source)
             if target is not None and target in self.modules:
                 yield target
+
+    def value_imports_of(self, path: Path) -> tuple[Path, ...]:
+        """The workspace modules ``path`` imports for their values. TypeScript drops an import whose
+        names are all types (`import { ActionState } from './middleware'` of an `export type`) even
+        without `import type`, so such an import bundles nothing."""
+        facts = self.modules[path]
+        found: dict[Path, None] = {}
+        for imported in facts.imports:
+            if imported.type_only:
+                continue
+            target = self.resolve_import(path, imported.source)
+            if target is None or target not in self.modules or target in found:
+                continue
+            if imported.imported in ("", "*", "default") or self.resolve_export(target, imported.imported) is not None:
+                found[target] = None
+        for export in facts.exports:
+            if export.source is None or export.imported is None:
+                continue
+            target = self.resolve_import(path, export.source)
+            if target is None or target not in self.modules or target in found:
+                continue
+            if export.imported == "*" or self.resolve_export(target, export.imported) is not None:
+                found[target] = None
+        for specifier in facts.star_exports:
+            target = self.resolve_import(path, specifier)
+            if target is not None and target in self.modules:
+                found.setdefault(target, None)
+        return tuple(found)
 
     @cached_property
     def reachable_from_app(self) -> frozenset[Path]:
@@ -313,11 +341,39 @@ class WorkspaceIndex:
             if path in seen:
                 continue
             seen.add(path)
-            for target in self.imports_of(path):
+            for target in self.value_imports_of(path):
                 if target not in seen and self.modules[target].use_server is None:
                     parent.setdefault(target, path)
                     stack.append(target)
         return parent
+
+    @cached_property
+    def value_importers(self) -> dict[Path, list[Path]]:
+        """The reverse of ``value_imports_of``: who imports each module for its values."""
+        result: dict[Path, list[Path]] = {}
+        for path in self.modules:
+            for target in self.value_imports_of(path):
+                result.setdefault(target, []).append(path)
+        return result
+
+    def client_importers_of(self, path: Path) -> set[Path]:
+        """The `'use client'` modules that bundle ``path``: those that import it directly or through
+        modules that are neither client nor `'use server'` modules (whose imports stay server-side)."""
+        found: set[Path] = set()
+        seen = {path}
+        frontier = [path]
+        while frontier:
+            current = frontier.pop()
+            for importer in self.value_importers.get(current, ()):
+                if importer in seen:
+                    continue
+                seen.add(importer)
+                facts = self.modules[importer]
+                if facts.use_client:
+                    found.add(importer)
+                elif facts.use_server is None:
+                    frontier.append(importer)
+        return found
 
     def binding_in(self, path: Path, name: str) -> Binding | None:
         facts = self.modules.get(path)
