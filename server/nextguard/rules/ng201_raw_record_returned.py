@@ -113,7 +113,8 @@ class RawRecordReturned(Rule):
         fields: list[str] | None = None
         if read.selected is not None:
             fields = list(read.selected)
-        elif usage is not None and usage.fields:
+        elif usage is not None and usage.fields and not read.many:
+            # (a list's call sites read `.map`/`.length`, not fields: not followed)
             fields = sorted(usage.fields)
         if fields:
             fix = fields_fix(index, path, unit, raw, fields)

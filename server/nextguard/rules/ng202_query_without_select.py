@@ -73,7 +73,7 @@ class QueryWithoutSelect(Rule):
                     one = usage_of(index, summaries, name)
                     usage = one if usage is None else usage.merge(one)
                 fixes: list[Fix] = []
-                if usage is not None and usage.fields:
+                if usage is not None and usage.fields and not read.many:  # a list's sites read `.map`
                     fix = select_fix(index, read, unit, sorted(usage.fields))
                     if fix is not None:
                         fixes.append(fix)
