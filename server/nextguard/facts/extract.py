@@ -787,8 +787,18 @@ class _Builder:
                 if unit.calls[position].span == span:
                     return Return(span, _span(value), "call", call=position)
             return Return(span, _span(value), "other")
+        if kind in ("binary_expression", "ternary_expression"):
+            held = _fallback_of(inner)
+            if held is not None:
+                inner, span, kind = held, _span(held), held.type
         if kind == "identifier":
             return Return(span, _span(value), "name", name=_text(inner))
+        if kind == "subscript_expression":
+            target = unwrap(inner.child_by_field_name("object"))
+            subscript = inner.child_by_field_name("index")
+            if target is not None and target.type == "identifier" and _text(subscript) == "0":
+                return Return(span, _span(value), "name", name=_text(target), element=True)
+            return Return(span, _span(value), "other")
         if kind == "object":
             entries: list[Entry] = []
             for child in inner.named_children:
@@ -1036,6 +1046,28 @@ def _selected(argument: Node) -> tuple[str, ...] | None:
                 keys.append(_text(entry))
         return tuple(keys)
     return None
+
+
+_LITERALS = frozenset({"null", "undefined", "array", "object", "string", "number", "true", "false"})
+
+
+def _fallback_of(node: Node) -> Node | None:
+    """In `rows ?? []`, `row || null` or `row ? row : null`: the name or element the value is when
+    the other side is a literal."""
+    if node.type == "binary_expression":
+        if _operator(node) not in ("??", "||"):
+            return None
+        sides = [unwrap(node.child_by_field_name("left")), unwrap(node.child_by_field_name("right"))]
+    else:
+        sides = [unwrap(node.child_by_field_name("consequence")), unwrap(node.child_by_field_name("alternative"))]
+    if any(side is None for side in sides):
+        return None
+    held = [side for side in sides if side is not None and side.type not in _LITERALS]
+    if len(held) != 1 or held[0].type not in ("identifier", "subscript_expression"):
+        return None
+    if node.type == "binary_expression" and held[0] is not sides[0]:
+        return None
+    return held[0]
 
 
 def _function_of(node: Node) -> int:

@@ -170,7 +170,8 @@ ReturnKind = Literal["call", "name", "object", "other"]
 class Return:
     """What a unit returns: a `return` statement of its own (not of a callback inside it), or an
     arrow function's expression body. ``span`` is the value unwrapped from `await`, parentheses and
-    casts; ``statement`` the whole value as written (what a fix replaces)."""
+    casts, and from a fallback (`rows ?? []`, `found ? found : null`) when the other side is a
+    literal; ``statement`` the whole value as written (what a fix replaces)."""
 
     span: Span
     statement: Span
@@ -178,6 +179,7 @@ class Return:
     name: str | None = None  # kind "name": the identifier
     call: int | None = None  # kind "call": the index, in the unit's calls, of the call it is
     entries: tuple[Entry, ...] = ()  # kind "object"
+    element: bool = False  # kind "name": the value is the name's first element (`rows[0]`)
 
 
 @dataclass(slots=True)

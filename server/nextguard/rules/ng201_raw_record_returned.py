@@ -113,7 +113,7 @@ class RawRecordReturned(Rule):
         fields: list[str] | None = None
         if read.selected is not None:
             fields = list(read.selected)
-        elif usage is not None and usage.fields and not read.many:
+        elif usage is not None and usage.fields and not read.many and raw.whole and raw.ret.kind != "object":
             # (a list's call sites read `.map`/`.length`, not fields: not followed)
             fields = sorted(usage.fields)
         if fields:

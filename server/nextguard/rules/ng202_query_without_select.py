@@ -40,7 +40,7 @@ from pathlib import Path
 from ..analysis import Analysis
 from ..fixes.dto import select_fix
 from ..model import Finding, Fix, Severity
-from ..workspace.exposure import Usage, raw_returns, usage_of
+from ..workspace.exposure import Usage, own_fields, raw_returns, usage_of
 from .base import Rule
 
 
@@ -73,8 +73,18 @@ class QueryWithoutSelect(Rule):
                     one = usage_of(index, summaries, name)
                     usage = one if usage is None else usage.merge(one)
                 fixes: list[Fix] = []
-                if usage is not None and usage.fields and not read.many:  # a list's sites read `.map`
-                    fix = select_fix(index, read, unit, sorted(usage.fields))
+                # Callers' fields are the record's only when the record is the whole value returned (not
+                # `{ customer, event }`) and not a list (whose call sites read `.map`, `.length`).
+                own = own_fields(facts, unit, raw)
+                if (
+                    usage is not None
+                    and usage.fields
+                    and own is not None
+                    and not read.many
+                    and raw.key is None
+                    and raw.ret.kind != "object"
+                ):
+                    fix = select_fix(index, read, unit, sorted(usage.fields | own))
                     if fix is not None:
                         fixes.append(fix)
                 label = unit.name or "this function"

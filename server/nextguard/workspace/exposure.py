@@ -238,6 +238,10 @@ def _raw_returns(index: WorkspaceIndex, summaries: Summaries, facts: FileFacts, 
             held = local_record(index, summaries, facts.path, unit, ret.name, ret.span.start)
             if held is not None:
                 read, trail, whole, local = held
+                if ret.element:
+                    if not read.many:
+                        continue
+                    read = replace(read, many=False)
                 found.append(RawReturn(ret, ret.span, None, False, read, trail, whole, local))
         elif ret.kind == "object":
             for entry in ret.entries:
@@ -480,6 +484,24 @@ def _name_usage(
             fields |= through.fields
             continue
         return None
+    return fields
+
+
+def own_fields(facts: FileFacts, unit: Unit, raw: RawReturn) -> set[str] | None:
+    """The fields the returning unit itself reads off the record it returns (a select must keep
+    them); None when it uses the record whole (passes or spreads it)."""
+    local = raw.local
+    if local is None:
+        return set()
+    names = {binder.name for binder in local.binders}
+    fields: set[str] = set()
+    for ref in facts.refs:
+        if ref.name not in names or not (local.span.end <= ref.span.start < unit.span.end):
+            continue
+        if ref.member is not None:
+            fields.add(ref.member)
+        elif ref.argument or not (ref.test or ref.returned):
+            return None
     return fields
 
 
