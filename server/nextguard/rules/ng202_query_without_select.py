@@ -52,12 +52,14 @@ class QueryWithoutSelect(Rule):
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
         facts = index.modules[path]
-        if facts.use_client or index.app_kind(path) is not None or index.is_outside_bundle(path):
+        if facts.use_client or not any(unit.returns for unit in facts.units):
+            return
+        if index.app_kind(path) is not None or index.is_outside_bundle(path):
             return
         summaries = analysis.summaries
         endpoints = {endpoint.unit.index for endpoint in analysis.endpoints(path)}
         for unit in facts.units[1:]:
-            if unit.index in endpoints or unit.kind == "inline":
+            if unit.index in endpoints or unit.kind == "inline" or not unit.returns:
                 continue
             names = summaries.names_of_unit(path, unit.index)
             if not names:
