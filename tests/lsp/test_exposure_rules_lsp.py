@@ -109,3 +109,29 @@ async def test_query_without_select_gets_the_fields_its_callers_read(client: Lan
     assert "columns: { archived: true, title: true }," in fixed
     _replace_all(client, notes, 2, text, fixed)
     await _until(client, notes, ["NG202"])
+
+
+@pytest.mark.asyncio
+async def test_a_select_added_in_the_dal_clears_the_action_that_returns_its_record(
+    client: LanguageClient, tmp_path: Path
+) -> None:
+    root = copy_case("ng201/prisma-actions", tmp_path)
+    await initialize(client, [root])
+    dal = root / "lib/dal.ts"
+    actions = root / "app/posts/actions.ts"
+    dal_text = open_document(client, dal)
+    open_document(client, actions)
+    before = await _until(client, actions, ["NG201"] * 5)
+    diagnostics = await _until(client, dal, ["NG202"])
+    _, action = await _action_titled(client, dal, diagnostics, "Add `select`")
+    assert action.edit is not None
+    _, edits = edits_for(action.edit, uri(dal))
+    fixed = apply_text_edits(dal_text, edits)
+    assert "select: { body: true, title: true }" in fixed
+    _replace_all(client, dal, 2, dal_text, fixed)
+    await _until(client, dal, [])
+    # `fetchPost` returns `getOwnPost(id)`: the summary flows across files, so it is clean now.
+    after = await _until(client, actions, ["NG201"] * 4)
+    gone = {d.range.start.line for d in before} - {d.range.start.line for d in after}
+    assert len(gone) == 1
+    assert "getOwnPost(id)" in (root / "app/posts/actions.ts").read_text().split("\n")[gone.pop()]
