@@ -86,13 +86,23 @@ def test_fixes_leave_secret_fields_out_and_import_the_dto() -> None:
     assert returned == "user && { email: user.email };"
     profile = by_action["getMyProfile"]
     [dto] = [fix for fix in profile.fixes if "toUserDTO" in fix.title]
-    assert {edit.content for edit in dto.edits} == {"toUserDTO(user)", "import { toUserDTO } from '@/lib/dto';\n"}
+    assert [edit.content for edit in dto.edits] == ["toUserDTO(user)"]  # the file imports it already
     rename = by_action["renameMe"]
     [success] = [fix for fix in rename.fixes if "success" in fix.title]
     assert success.edits[0].content.startswith("await db.user.update(")  # the write still runs
     assert all(fix.applicability == "unsafe" for f in findings for fix in f.fixes)
     # nothing calls it, so nothing says its result is unused; its call sites' fields are unknown
     assert not by_action["listMyPosts"].fixes
+
+
+def test_the_dto_fix_imports_the_function_the_way_the_project_does() -> None:
+    example = Path(__file__).parent.parent / "examples" / "acme-notes"
+    findings = [f for f in analyze([example]).findings if f.code == "NG201" and f.path.name == "profile.ts"]
+    dto_fixes = [fix for f in findings for fix in f.fixes if "toUserDTO" in fix.title]
+    assert dto_fixes
+    for fix in dto_fixes:
+        imports = [edit.content for edit in fix.edits if edit.content.startswith("import")]
+        assert imports == ["import { toUserDTO } from '@/lib/dto';\n"]  # the `@/` alias, single quotes, `;`
 
 
 # -- documentation and fixes -----------------------------------------------------------------------
