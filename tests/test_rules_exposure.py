@@ -54,8 +54,9 @@ def test_returns_are_the_units_own_not_its_callbacks() -> None:
 
 
 def test_secret_names() -> None:
-    assert all(is_secret(n) for n in ("password", "passwordHash", "resetToken", "apiKey", "clientSecret", "salt"))
-    assert not any(is_secret(n) for n in ("name", "email", "title", "plan", "publishedAt"))
+    secrets = ("password", "passwordHash", "password_hash", "resetToken", "apiKey", "API_KEY", "clientSecret", "salt")
+    assert all(is_secret(n) for n in secrets)
+    assert not any(is_secret(n) for n in ("name", "email", "title", "plan", "hashtags", "tokens", "keyword"))
 
 
 # -- what call sites do with a result ------------------------------------------------------------

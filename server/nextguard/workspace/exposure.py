@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Literal
 
@@ -47,12 +48,19 @@ _PRISMA_ROWS = frozenset(
     }
 )
 _MANY = frozenset({"findMany", "createManyAndReturn", "updateManyAndReturn"})
-# Field names that say they hold a secret: never part of what a fix returns or selects.
-SECRET_FIELD = re.compile(r"^pass(word)?|hash|token|secret|^api_?key$|private_?key|salt$|^otp", re.IGNORECASE)
+# Words that, in a field's name, say it holds a secret: never part of what a fix returns or selects.
+_SECRET_WORDS = frozenset({"password", "passwd", "pwd", "hash", "hashed", "token", "secret", "salt", "otp", "totp"})
+_SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("access", "key"), ("refresh", "token")})
+_WORD = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
 
 def is_secret(name: str) -> bool:
-    return bool(SECRET_FIELD.search(name))
+    """`passwordHash`, `reset_token`, `apiKey`, `clientSecret` — judged by the words of the name, so
+    `hashtags` or `tokens` (a count) are not secrets."""
+    words = [word.lower() for word in _WORD.findall(name)]
+    if any(word in _SECRET_WORDS for word in words):
+        return True
+    return any(pair in _SECRET_PAIRS for pair in pairwise(words))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +199,16 @@ def record_read(
     return None
 
 
+def _reassigned(index: WorkspaceIndex, path: Path, unit: Unit, local: Local, name: str) -> bool:
+    """`let user = await db.user.findUnique(…); user = sanitize(user)`: what is returned is no longer
+    what the query read."""
+    source = index.sources.get(path, b"")
+    if not source[local.statement.start : local.statement.start + 4].startswith((b"let", b"var")):
+        return False
+    pattern = rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\s*(?:=(?![=>])|\+=|\?\?=|\|\|=)"
+    return re.search(pattern, source[local.span.end : unit.span.end]) is not None
+
+
 def _part(calls: list[Call], chain: tuple[str, ...]) -> Call | None:
     return next((call for call in calls if call.chain == chain), None)
 
@@ -283,7 +301,7 @@ def local_record(
     for candidate in unit.locals:
         if candidate.span.end <= before and any(binder.name == name for binder in candidate.binders):
             local = candidate
-    if local is None or local.call is None:
+    if local is None or local.call is None or _reassigned(index, path, unit, local, name):
         return None
     binder = next(binder for binder in local.binders if binder.name == name)
     hit = call_record(index, summaries, path, unit, local.call)
