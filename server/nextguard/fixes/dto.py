@@ -189,7 +189,11 @@ def _uses_alias(index: WorkspaceIndex, facts: FileFacts) -> bool:
 def select_fix(index: WorkspaceIndex, read: RecordRead, unit: Unit, fields: list[str]) -> Fix | None:
     """Add a `select` (Prisma) or `columns` (Drizzle) listing ``fields`` to the query."""
     fields = [field for field in fields if not is_secret(field) and _IDENTIFIER.match(field)]
-    if not fields or read.orm not in ("prisma", "drizzle-query"):
+    if not fields:
+        return None
+    if read.orm == "drizzle-select":
+        return _drizzle_select_fix(index, read, unit, fields)
+    if read.orm not in ("prisma", "drizzle-query"):
         return None
     path = read.path
     source = index.sources[path]
@@ -227,3 +231,17 @@ def select_fix(index: WorkspaceIndex, read: RecordRead, unit: Unit, fields: list
     else:
         edit = TextEdit(path, Span(at, at), f", {listing}")
     return Fix(title, (edit,), "unsafe")
+
+
+def _drizzle_select_fix(index: WorkspaceIndex, read: RecordRead, unit: Unit, fields: list[str]) -> Fix | None:
+    """`db.select().from(posts)` → `db.select({ title: posts.title }).from(posts)`."""
+    table = read.model
+    call = unit.calls[read.call]
+    if table is None or not _IDENTIFIER.match(table) or len(call.chain) < 2 or call.chain[1] != "select":
+        return None
+    head = next((c for c in unit.calls if c.span.start == call.span.start and c.chain == call.chain[:2]), None)
+    if head is None or head.args_span is None or head.args_span.start != head.args_span.end:
+        return None
+    listing = "{ " + ", ".join(f"{field}: {table}.{field}" for field in fields) + " }"
+    title = f"Select only {', '.join(f'`{f}`' for f in fields)} (the fields callers use)"
+    return Fix(title, (TextEdit(read.path, head.args_span, listing),), "unsafe")

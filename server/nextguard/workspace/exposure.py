@@ -517,7 +517,8 @@ def own_fields(facts: FileFacts, unit: Unit, raw: RawReturn) -> set[str] | None:
         if ref.name not in names or not (local.span.end <= ref.span.start < unit.span.end):
             continue
         if ref.member is not None:
-            fields.add(ref.member)
+            if not raw.ret.element:  # when it returns `rows[0]`, `rows.length` is not a field of the row
+                fields.add(ref.member)
         elif ref.argument or not (ref.test or ref.returned):
             return None
     return fields
