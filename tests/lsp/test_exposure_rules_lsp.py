@@ -80,7 +80,7 @@ async def test_raw_record_is_published_and_the_dto_fix_clears_it(client: Languag
     await initialize(client, [root])
     actions = root / "app/posts/actions.ts"
     text = open_document(client, actions)
-    diagnostics = await _until(client, actions, ["NG201"] * 5)
+    diagnostics = await _until(client, actions, ["NG201"] * 6)
     diagnostic, action = await _action_titled(client, actions, diagnostics, "toUserDTO")
     assert action.edit is not None
     _, edits = edits_for(action.edit, uri(actions))
@@ -90,7 +90,7 @@ async def test_raw_record_is_published_and_the_dto_fix_clears_it(client: Languag
     line = fixed.split("\n")[diagnostic.range.start.line]
     assert "toUserDTO(" in line, line
     _replace_all(client, actions, 2, text, fixed)
-    after = await _until(client, actions, ["NG201"] * 4)
+    after = await _until(client, actions, ["NG201"] * 5)
     assert all(d.range.start.line != diagnostic.range.start.line for d in after)
 
 
@@ -121,7 +121,7 @@ async def test_a_select_added_in_the_dal_clears_the_action_that_returns_its_reco
     actions = root / "app/posts/actions.ts"
     dal_text = open_document(client, dal)
     open_document(client, actions)
-    before = await _until(client, actions, ["NG201"] * 5)
+    before = await _until(client, actions, ["NG201"] * 6)
     diagnostics = await _until(client, dal, ["NG202"])
     _, action = await _action_titled(client, dal, diagnostics, "Add `select`")
     assert action.edit is not None
@@ -131,7 +131,7 @@ async def test_a_select_added_in_the_dal_clears_the_action_that_returns_its_reco
     _replace_all(client, dal, 2, dal_text, fixed)
     await _until(client, dal, [])
     # `fetchPost` returns `getOwnPost(id)`: the summary flows across files, so it is clean now.
-    after = await _until(client, actions, ["NG201"] * 4)
+    after = await _until(client, actions, ["NG201"] * 5)
     gone = {d.range.start.line for d in before} - {d.range.start.line for d in after}
     assert len(gone) == 1
     assert "getOwnPost(id)" in (root / "app/posts/actions.ts").read_text().split("\n")[gone.pop()]

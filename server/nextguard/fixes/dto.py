@@ -85,8 +85,16 @@ def success_fix(index: WorkspaceIndex, path: Path, unit: Unit, raw: RawReturn) -
         content = f"{awaited}{style.semicolon}{style.newline}{indent}return {value}{style.semicolon}"
         edit = TextEdit(path, Span(start, end), content)
     else:
-        edit = TextEdit(path, raw.ret.statement, value)
+        edit = TextEdit(path, raw.ret.statement, _as_value(unit, raw.ret.statement, value))
     return Fix("Return `{ success: true }` instead of the record (no caller reads it)", (edit,), "unsafe")
+
+
+def _as_value(unit: Unit, span: Span, content: str) -> str:
+    """An object literal as an arrow function's expression body needs parentheses (`=> { … }` is a
+    block)."""
+    if not unit.body_is_block and span.start <= unit.body.start and content.startswith("{"):
+        return f"({content})"
+    return content
 
 
 def fields_fix(index: WorkspaceIndex, path: Path, unit: Unit, raw: RawReturn, fields: list[str]) -> Fix | None:
@@ -125,7 +133,7 @@ def fields_fix(index: WorkspaceIndex, path: Path, unit: Unit, raw: RawReturn, fi
     if not _IDENTIFIER.match(holder):
         return None
     shaped = _shaped(read, holder, fields, item if item != holder else "row")
-    content = f"{raw.key}: {shaped}" if raw.shorthand else shaped
+    content = f"{raw.key}: {shaped}" if raw.shorthand else _as_value(unit, raw.span, shaped)
     return Fix(title, (TextEdit(path, raw.span, content),), "unsafe")
 
 

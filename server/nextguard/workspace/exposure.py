@@ -337,6 +337,10 @@ class Usage:
 UNKNOWN = Usage(1, True, None)
 _EXPORT_CLAUSE = re.compile(rb"export\s*(?:type\s*)?(?:\{|\*|default\s+[\w$]+\s*;?\s*$)")
 _FORM_PROP = re.compile(rb"\b(?:action|formAction)\s*=\s*\{\s*$")
+# `onClick={() => archive(id)}`, `action={(fd) => save(fd)}`: React ignores what a handler returns.
+_HANDLER_BODY = re.compile(
+    rb"\b(?:on[A-Z]\w*|action|formAction)\s*=\s*\{\s*(?:async\s*)?(?:\([^()]*\)|[\w$]+)\s*=>\s*(?:await\s+)?$"
+)
 
 
 def _importers(index: WorkspaceIndex) -> dict[Path, set[Path]]:
@@ -441,6 +445,9 @@ def _references(index: WorkspaceIndex, summaries: Summaries, facts: FileFacts, n
         site = calls.get(at)
         if site is None:
             return UNKNOWN
+        if _HANDLER_BODY.search(source[max(0, at - 120) : at]):
+            usage = usage.merge(Usage(1, False, frozenset()))
+            continue
         usage = usage.merge(_call_usage(index, summaries, facts, *site))
         if usage.fields is None:
             return usage
