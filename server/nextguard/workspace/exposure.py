@@ -125,6 +125,11 @@ def record_read(
     last = chain[-1]
     keys = {field.key for field in call.fields}
     explicit = bool(keys & {"select", "omit", "columns"})
+    source = index.sources.get(path, b"")
+    if not explicit and "..." in keys:
+        # `...(full ? {} : { select: { id: true } })`: a select we cannot read is still a select
+        spreads = [field.span for field in call.fields if field.key == "..."]
+        explicit = any(_SPREAD_SELECT.search(source, span.start, span.end) for span in spreads)
     selected = call.selected if "select" in keys or "columns" in keys else None
     if len(chain) >= 4 and chain[-3] == "query" and last in ("findFirst", "findMany"):
         return RecordRead(
@@ -143,7 +148,6 @@ def record_read(
         return RecordRead(
             path, unit.index, position, call.span, label, "prisma", chain[-2], last in _MANY, selected, explicit
         )
-    source = index.sources.get(path, b"")
     if len(chain) >= 4 and chain[1] in ("select", "selectDistinct") and chain[2] == "()" and "from" in chain:
         head = _part(same, chain[:2])
         table = _part(same, chain[: chain.index("from") + 1])
@@ -207,6 +211,9 @@ def _reassigned(index: WorkspaceIndex, path: Path, unit: Unit, local: Local, nam
         return False
     pattern = rb"(?<![\w$.])" + re.escape(name.encode()) + rb"\s*(?:=(?![=>])|\+=|\?\?=|\|\|=)"
     return re.search(pattern, source[local.span.end : unit.span.end]) is not None
+
+
+_SPREAD_SELECT = re.compile(rb"\b(?:select|omit|columns)\s*:")
 
 
 def _part(calls: list[Call], chain: tuple[str, ...]) -> Call | None:
