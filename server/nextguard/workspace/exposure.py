@@ -129,7 +129,10 @@ def record_read(
     if not explicit and "..." in keys:
         # `...(full ? {} : { select: { id: true } })`: a select we cannot read is still a select
         spreads = [field.span for field in call.fields if field.key == "..."]
-        explicit = any(_SPREAD_SELECT.search(source, span.start, span.end) for span in spreads)
+        explicit = any(
+            _SPREAD_SELECT.search(source, span.start, span.end) and b"include" not in source[span.start : span.end]
+            for span in spreads
+        )  # (a `select` nested in an `include` picks a relation's fields, not the row's)
     selected = call.selected if "select" in keys or "columns" in keys else None
     if len(chain) >= 4 and chain[-3] == "query" and last in ("findFirst", "findMany"):
         return RecordRead(
