@@ -26,12 +26,14 @@ from .model import (
     Binder,
     Binding,
     Call,
+    Entry,
     Export,
     Field,
     FileFacts,
     Import,
     Local,
     Ref,
+    Return,
     Unit,
     UnitKind,
 )
@@ -620,6 +622,8 @@ class _Builder:
         module.statements = [_span(c) for c in self.tree.root_node.named_children if c.type != "comment"]
         facts.units.append(module)
         index_by_start: dict[int, int] = {}
+        # What units return (`return x` statements and arrow bodies), linked to calls after the sweep.
+        returned: list[tuple[Unit, Node]] = []
         for node in sorted(captures.get("function", []), key=lambda n: n.start_byte):
             role = self.unit_roles.get(node.start_byte)
             body = node.child_by_field_name("body")
@@ -688,6 +692,8 @@ class _Builder:
             )
             index_by_start[node.start_byte] = unit.index
             facts.units.append(unit)
+            if body is not None and not body_is_block:
+                returned.append((unit, body))
         for binding in facts.bindings.values():
             if binding.body is not None:
                 binding.body = index_by_start.get(binding.body)
@@ -708,6 +714,8 @@ class _Builder:
             events.append((node.start_byte, 3, node))
         for node in captures.get("local", []):
             events.append((node.start_byte, 0, node))
+        for node in captures.get("return", []):
+            events.append((node.start_byte, 4, node))
         # Calls that start at one byte (`a().b()` holds `a()`) go inner first, the order they run in;
         # without the end as a tie-break their order was the query's, which can differ between an
         # incrementally reparsed tree and a fresh one of the same text.
@@ -738,6 +746,10 @@ class _Builder:
                 owner.env_reads.append((_text(node), _span(node)))
             elif order == 0:
                 pending.append((owner, node))
+            elif order == 4:
+                value = next((c for c in node.named_children if c.type != "comment"), None)
+                if owner is not module and value is not None and _function_of(node) == owner.span.start:
+                    returned.append((owner, value))
             else:
                 while next_function < len(functions) and functions[next_function][0] <= start:
                     f_start, f_end, function = functions[next_function]
@@ -763,6 +775,54 @@ class _Builder:
             local = self.local(owner, node)
             if local is not None:
                 owner.locals.append(local)
+        for owner, node in sorted(returned, key=lambda pair: pair[1].start_byte):
+            owner.returns.append(self.returned(owner, node))
+
+    def returned(self, unit: Unit, value: Node) -> Return:
+        inner = unwrap(value) or value
+        span = _span(inner)
+        kind = inner.type
+        if kind in ("call_expression", "new_expression"):
+            for position in range(len(unit.calls) - 1, -1, -1):
+                if unit.calls[position].span == span:
+                    return Return(span, _span(value), "call", call=position)
+            return Return(span, _span(value), "other")
+        if kind in ("binary_expression", "ternary_expression"):
+            held = _fallback_of(inner)
+            if held is not None:
+                inner, span, kind = held, _span(held), held.type
+        if kind == "identifier":
+            return Return(span, _span(value), "name", name=_text(inner))
+        if kind == "subscript_expression":
+            target = unwrap(inner.child_by_field_name("object"))
+            subscript = inner.child_by_field_name("index")
+            if target is not None and target.type == "identifier" and _text(subscript) == "0":
+                return Return(span, _span(value), "name", name=_text(target), element=True)
+            return Return(span, _span(value), "other")
+        if kind == "object":
+            entries: list[Entry] = []
+            for child in inner.named_children:
+                if child.type == "shorthand_property_identifier":
+                    entries.append(Entry(_text(child), _span(child), _text(child), shorthand=True))
+                elif child.type == "pair":
+                    key = child.child_by_field_name("key")
+                    entry_value = child.child_by_field_name("value")
+                    if key is None or entry_value is None:
+                        continue
+                    name = unwrap(entry_value)
+                    entries.append(
+                        Entry(
+                            (string_value(key) if key.type == "string" else _text(key)) or "",
+                            _span(entry_value),
+                            _text(name) if name is not None and name.type == "identifier" else None,
+                        )
+                    )
+                elif child.type == "spread_element":
+                    argument = unwrap(child.named_children[0]) if child.named_children else None
+                    spread = _text(argument) if argument is not None and argument.type == "identifier" else None
+                    entries.append(Entry("...", _span(child), spread))
+            return Return(span, _span(value), "object", entries=tuple(entries))
+        return Return(span, _span(value), "other")
 
     def local(self, unit: Unit, node: Node) -> Local | None:
         binders = binders_of(node.child_by_field_name("name"))
@@ -880,6 +940,7 @@ class _Builder:
         args_span: Span | None = None
         fields: list[Field] = []
         where: Span | None = None
+        selected: tuple[str, ...] | None = None
         if arguments is not None:
             if arguments.type == "template_string":
                 tagged = True
@@ -896,6 +957,7 @@ class _Builder:
                         inner = unwrap(argument)
                         if inner is not None and inner.type == "object":
                             where = _fields(inner, "", 0, fields)
+                            selected = _selected(inner)
                             break
         parent = node.parent
         while parent is not None and parent.type == "parenthesized_expression":
@@ -917,6 +979,7 @@ class _Builder:
             where=where,
             scope_async=scope[2] if scope is not None else True,
             scope_at=scope[3] if scope is not None else -1,
+            selected=selected,
         )
 
     def comments(self, captures: dict[str, list[Node]]) -> None:
@@ -955,6 +1018,66 @@ def _object_keys(call: Node) -> tuple[str, ...]:
                     keys.append(_text(child))
             return tuple(keys)
     return ()
+
+
+_SELECT_KEYS = ("select", "columns", "omit")
+
+
+def _selected(argument: Node) -> tuple[str, ...] | None:
+    """The keys of a query argument's `select`/`columns`/`omit` object (see ``Call.selected``)."""
+    for child in argument.named_children:
+        if child.type == "shorthand_property_identifier" and _text(child) in _SELECT_KEYS:
+            return ()
+        if child.type != "pair":
+            continue
+        key = child.child_by_field_name("key")
+        if key is None or _text(key).strip("'\"") not in _SELECT_KEYS:
+            continue
+        value = unwrap(child.child_by_field_name("value"))
+        if value is None or value.type != "object":
+            return ()
+        keys: list[str] = []
+        for entry in value.named_children:
+            if entry.type == "pair":
+                name = entry.child_by_field_name("key")
+                if name is not None:
+                    keys.append((string_value(name) if name.type == "string" else _text(name)) or "")
+            elif entry.type == "shorthand_property_identifier":
+                keys.append(_text(entry))
+        return tuple(keys)
+    return None
+
+
+_LITERALS = frozenset({"null", "undefined", "array", "object", "string", "number", "true", "false"})
+
+
+def _fallback_of(node: Node) -> Node | None:
+    """In `rows ?? []`, `row || null` or `row ? row : null`: the name or element the value is when
+    the other side is a literal."""
+    if node.type == "binary_expression":
+        if _operator(node) not in ("??", "||"):
+            return None
+        sides = [unwrap(node.child_by_field_name("left")), unwrap(node.child_by_field_name("right"))]
+    else:
+        sides = [unwrap(node.child_by_field_name("consequence")), unwrap(node.child_by_field_name("alternative"))]
+    if any(side is None for side in sides):
+        return None
+    held = [side for side in sides if side is not None and side.type not in _LITERALS]
+    if len(held) != 1 or held[0].type not in ("identifier", "subscript_expression"):
+        return None
+    if node.type == "binary_expression" and held[0] is not sides[0]:
+        return None
+    return held[0]
+
+
+def _function_of(node: Node) -> int:
+    """The start of the innermost function around ``node`` (-1: none)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.type in FUNCTION_TYPES:
+            return parent.start_byte
+        parent = parent.parent
+    return -1
 
 
 def _is_call(node: Node | None) -> bool:

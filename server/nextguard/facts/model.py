@@ -105,6 +105,9 @@ class Call:
     # and where `async ` goes to make it so (-1: it cannot be, e.g. a getter or the module).
     scope_async: bool = True
     scope_at: int = -1
+    # The keys of the first object argument's `select` (Prisma) or `columns` (Drizzle) object, or
+    # of an `omit`: None when there is none, () when its value is not an object literal.
+    selected: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +153,35 @@ class Ref:
     argument: bool = False  # passed whole as a call's argument
 
 
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One property of a returned object literal: ``{ success: true, post }``."""
+
+    key: str  # "..." for a spread
+    span: Span  # the value (the name, for a shorthand property; the argument, for a spread)
+    name: str | None = None  # the value, when it is a bare identifier
+    shorthand: bool = False
+
+
+ReturnKind = Literal["call", "name", "object", "other"]
+
+
+@dataclass(frozen=True, slots=True)
+class Return:
+    """What a unit returns: a `return` statement of its own (not of a callback inside it), or an
+    arrow function's expression body. ``span`` is the value unwrapped from `await`, parentheses and
+    casts, and from a fallback (`rows ?? []`, `found ? found : null`) when the other side is a
+    literal; ``statement`` the whole value as written (what a fix replaces)."""
+
+    span: Span
+    statement: Span
+    kind: ReturnKind
+    name: str | None = None  # kind "name": the identifier
+    call: int | None = None  # kind "call": the index, in the unit's calls, of the call it is
+    entries: tuple[Entry, ...] = ()  # kind "object"
+    element: bool = False  # kind "name": the value is the name's first element (`rows[0]`)
+
+
 @dataclass(slots=True)
 class Unit:
     """A function whose calls are judged together: a module-level function or wrapped function,
@@ -177,6 +209,7 @@ class Unit:
     first_param: Span | None = None  # the first parameter (a pattern, possibly)
     statements: list[Span] = field(default_factory=list)  # its body's top-level statements
     locals: list[Local] = field(default_factory=list)  # its variable declarators, in source order
+    returns: list[Return] = field(default_factory=list)  # what it returns, in source order
 
 
 @dataclass(slots=True)

@@ -17,6 +17,8 @@ from .ng111_header_identity_trust import HeaderIdentityTrust
 from .ng112_unawaited_guard import UnawaitedGuard
 from .ng113_ignored_guard_result import IgnoredGuardResult
 from .ng114_permissions_from_session import PermissionsFromSession
+from .ng201_raw_record_returned import RawRecordReturned
+from .ng202_query_without_select import QueryWithoutSelect
 from .ng203_dal_missing_server_only import DalMissingServerOnly
 from .ng204_server_module_in_client import ServerModuleInClient
 from .ng205_sensitive_closure import SensitiveClosure
@@ -39,6 +41,8 @@ RULES: tuple[type[Rule], ...] = (
     UnawaitedGuard,
     IgnoredGuardResult,
     PermissionsFromSession,
+    RawRecordReturned,
+    QueryWithoutSelect,
     DalMissingServerOnly,
     ServerModuleInClient,
     SensitiveClosure,

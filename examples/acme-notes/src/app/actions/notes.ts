@@ -100,15 +100,15 @@ export const togglePinned = authActionClient
     return { pinned };
   });
 
-// (future rule NG201): owner-scoped and authenticated, but it returns the raw Prisma record
-// (every column) to the client instead of a DTO.
+// Deliberate mistake (NG201): owner-scoped and authenticated, but it returns the raw Prisma record
+// (every column) to the client instead of a DTO. The quick fix passes it through `toNoteDTO`.
 export const renameNote = authActionClient
   .metadata({ actionName: 'renameNote' })
   .inputSchema(z.object({ id: z.string().cuid(), title: z.string().trim().min(1).max(200) }))
   .action(async ({ parsedInput: { id, title }, ctx: { userId } }) => {
     const note = await db.note.update({ where: { id, authorId: userId }, data: { title } });
     revalidatePath('/dashboard');
-    return note;
+    return note; // expect: NG201
   });
 
 // Deliberate mistake for the demo: it does check the session, but only after reading the note
