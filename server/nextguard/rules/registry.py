@@ -19,6 +19,11 @@ from .ng113_ignored_guard_result import IgnoredGuardResult
 from .ng114_permissions_from_session import PermissionsFromSession
 from .ng203_dal_missing_server_only import DalMissingServerOnly
 from .ng208_server_only_not_imported import ServerOnlyNotImported
+from .ng301_unvalidated_input import UnvalidatedInput
+from .ng302_throwing_parse import ThrowingParse
+from .ng303_missing_rate_limit import MissingRateLimit
+from .ng401_no_read_your_writes import NoReadYourWrites
+from .ng402_parallel_actions import ParallelActions
 
 RULES: tuple[type[Rule], ...] = (
     ActionMissingAuth,
@@ -37,5 +42,10 @@ RULES: tuple[type[Rule], ...] = (
     PermissionsFromSession,
     DalMissingServerOnly,
     ServerOnlyNotImported,
+    UnvalidatedInput,
+    ThrowingParse,
+    MissingRateLimit,
+    NoReadYourWrites,
+    ParallelActions,
 )
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}
