@@ -216,7 +216,7 @@ def _safe_parse_fix(path: Path, source: bytes, facts: FileFacts, unit: Unit, pos
     # The statement's own code ends at the call (and its `;`); a comment that ASI leaves inside the
     # statement stays where it is.
     end = call.span.end
-    after = source[end:statement.end]
+    after = source[end : statement.end]
     if after.lstrip(b" \t").startswith(b";"):
         end += len(after) - len(after.lstrip(b" \t")) + 1
     rest = source[end : statement.end].strip()
