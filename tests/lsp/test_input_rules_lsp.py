@@ -167,7 +167,7 @@ async def test_parallel_actions_point_at_each_action_call(client: LanguageClient
     toolbar = root / "components/bulk-toolbar.tsx"
     text = open_document(client, toolbar)
     found = await _until(client, toolbar, ["NG402", "NG402"])
-    pair = next(d for d in found if "2 times" in d.message)
+    pair = next(d for d in found if "makes 2 Server Action calls" in d.message)
     assert len(pair.related_information or []) == 2
     # Turning the pair into one sequential call each leaves only the .map one.
     sequential = text.replace(

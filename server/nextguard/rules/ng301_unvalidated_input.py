@@ -88,9 +88,29 @@ _VALIDATING_FUNCTIONS = frozenset({"parseWithZod", "parseWithValibot", "parseWit
 
 
 def validates(analysis: Analysis, path: Path, unit_index: int) -> bool:
-    """Whether a function validates input against a schema itself (memoised per update)."""
+    """Whether a function validates input against a schema: itself, or through a helper of the
+    project's own that does (`validateInputs([id, ZId])`). Memoised per update."""
     memo = analysis.index.memo
     key = ("ng301-validates", path, unit_index)
+    cached = memo.get(key)
+    if isinstance(cached, bool):
+        return cached
+    summaries = analysis.summaries
+    result = validates_itself(analysis, path, unit_index)
+    if not result:
+        for event in summaries.unit(path, unit_index).events:
+            if event.kind is Kind.CALL and event.callee is not None:
+                callee = summaries.callee_unit(event.callee)
+                if callee is not None and callee in summaries.units and validates_itself(analysis, *callee):
+                    result = True
+                    break
+    memo[key] = result
+    return result
+
+
+def validates_itself(analysis: Analysis, path: Path, unit_index: int) -> bool:
+    memo = analysis.index.memo
+    key = ("ng301-validates-itself", path, unit_index)
     cached = memo.get(key)
     if isinstance(cached, bool):
         return cached
@@ -164,6 +184,8 @@ class UnvalidatedInput(Rule):
             if endpoint.binding is not None and wrapper_validates(analysis, path, endpoint.binding.chain_refs):
                 continue
             flow = summaries.flow(path, unit.index)
+            if _hands_input_to_validator(analysis, summaries, path, source, unit, flow):
+                continue
             site = _first_site(analysis, summaries, path, source, unit, flow)
             if site is None:
                 continue
@@ -177,28 +199,78 @@ class UnvalidatedInput(Rule):
             yield Finding(self.code, self.name, self.severity, message, path, unit.report, related=related)
 
 
+def _hands_input_to_validator(
+    analysis: Analysis, summaries: Summaries, path: Path, source: bytes, unit: Unit, flow: UnitFlow
+) -> bool:
+    """Whether the action passes its input to a function of the project's own that validates it
+    (`validateInputs([id, ZId])`, a DAL getter that parses its id first): an invalid value stops
+    there."""
+    for position, events in flow.events_at.items():
+        for event in events:
+            if event.kind is not Kind.CALL or event.callee is None:
+                continue
+            key = summaries.callee_unit(event.callee)
+            if key is None or key not in summaries.units or not validates(analysis, *key):
+                continue
+            if any(_client_input(flow.tags_of(text)) for text, _ in call_args(source, unit.calls[position])):
+                return True
+    return False
+
+
+def reaching_params(analysis: Analysis, path: Path, unit_index: int) -> frozenset[int]:
+    """The positions of a function's parameters whose values reach a data access in it (directly,
+    or through the functions it passes them to). Memoised per update; a cycle contributes
+    nothing."""
+    memo = analysis.index.memo
+    key = ("ng301-reaching", path, unit_index)
+    cached = memo.get(key)
+    if isinstance(cached, frozenset):
+        return cached
+    memo[key] = frozenset()
+    summaries = analysis.summaries
+    unit = analysis.index.modules[path].units[unit_index]
+    source = analysis.index.sources.get(path, b"")
+    flow = summaries.flow(path, unit_index)
+    found: set[int] = set()
+    for position, events in flow.events_at.items():
+        for event in events:
+            if event.kind is Kind.DATA:
+                for member in flow.chain(unit, position):
+                    for text, _ in call_args(source, unit.calls[member]):
+                        found.update(tag for tag in flow.tags_of(text) if tag >= 0)
+            elif event.kind is Kind.CALL and event.callee is not None:
+                callee = summaries.callee_unit(event.callee)
+                if callee is None or callee not in summaries.units or not summaries.units[callee].data:
+                    continue
+                inner = reaching_params(analysis, *callee)
+                for position_in_call, (text, _) in enumerate(call_args(source, unit.calls[position])):
+                    if position_in_call in inner:
+                        found.update(tag for tag in flow.tags_of(text) if tag >= 0)
+    result = frozenset(found)
+    memo[key] = result
+    return result
+
+
 def _first_site(
     analysis: Analysis, summaries: Summaries, path: Path, source: bytes, unit: Unit, flow: UnitFlow
 ) -> tuple[Span, str, bool] | None:
-    """The first data access (or call of a data-touching workspace function that does not validate
-    what it is given) whose arguments — in any call of its chain: `.where(…)`, `.eq(…)` — carry
-    client input."""
+    """The first data access whose arguments — in any call of its chain: `.where(…)`, `.eq(…)` —
+    carry client input, or the first call that hands client input to a parameter of a workspace
+    function that reaches data with it (and does not validate)."""
     calls = unit.calls
     for position in sorted(flow.events_at, key=lambda i: calls[i].span.start):
         for event in flow.events_at[position]:
-            dal = False
             if event.kind is Kind.CALL:
                 callee = summaries.callee_summary(event)
                 key = summaries.callee_unit(event.callee) if event.callee is not None else None
                 if callee is None or key is None or not callee.data or validates(analysis, *key):
                     continue
-                dal = True
-                group = [position]
+                reaching = reaching_params(analysis, *key)
+                for index, (text, _) in enumerate(call_args(source, calls[position])):
+                    if index in reaching and _client_input(flow.tags_of(text)):
+                        return calls[position].span, event.label, True
             elif event.kind is Kind.DATA:
-                group = flow.chain(unit, position)
-            else:
-                continue
-            for member in group:
-                if any(_client_input(flow.tags_of(text)) for text, _ in call_args(source, calls[member])):
-                    return calls[position].span, event.label, dal
+                for member in flow.chain(unit, position):
+                    if any(_client_input(flow.tags_of(text)) for text, _ in call_args(source, calls[member])):
+                        return calls[position].span, event.label, False
     return None

@@ -101,11 +101,13 @@ class ParallelActions(Rule):
                 )
                 if len(actions) < 2 and not per_item:
                     continue
-                names = ", ".join(dict.fromkeys(f"`{label_of(a.chain)}`" for a in actions))
-                how = "once per item" if per_item and len(actions) == 1 else f"{len(actions)} times"
+                distinct = list(dict.fromkeys(f"`{label_of(a.chain)}`" for a in actions))
+                if per_item and len(actions) == 1:
+                    what = f"calls the Server Action {distinct[0]} once per item"
+                else:
+                    what = f"makes {len(actions)} Server Action calls ({', '.join(distinct)})"
                 message = (
-                    f"`Promise.{chain[1]}` calls the Server Action{'s' if len(set(names.split(', '))) > 1 else ''} "
-                    f"{names} {how}, but actions run one at a time: these are sequential round trips. "
+                    f"`Promise.{chain[1]}` {what}, but actions run one at a time: these are sequential round trips. "
                     "Send one action that does the batch."
                 )
                 related = tuple(Related(path, a.span, f"Server Action call `{label_of(a.chain)}`") for a in actions)
