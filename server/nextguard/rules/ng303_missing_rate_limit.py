@@ -51,13 +51,16 @@ project. If your limiter has a name nextguard does not recognise, list it in `ra
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..analysis import Analysis
 from ..model import Finding, Related, Severity
-from ..workspace.sensitive import rate_limits
+from ..workspace.sensitive import WEAK_KINDS, rate_limits
 from .base import Rule
+
+SIGN_UP_NAME = re.compile(r"sign[_-]?up|register|password|join|create[_-]?(user|account)", re.IGNORECASE)
 
 
 class MissingRateLimit(Rule):
@@ -73,6 +76,8 @@ class MissingRateLimit(Rule):
             sensitive = limits.sensitive(path, endpoint.unit.index)
             if sensitive is None:
                 continue
+            if sensitive.what in WEAK_KINDS and not SIGN_UP_NAME.search(endpoint.name):
+                continue  # a hash stored by an action that is not a sign-up (an API key, a token)
             if limits.limits(path, endpoint.unit.index):
                 continue
             binding = endpoint.binding

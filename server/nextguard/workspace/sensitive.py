@@ -95,6 +95,9 @@ AI_CALLS = frozenset(
 )
 _AI_METHODS = frozenset({"create", "stream", "generate", "generateContent", "generateContentStream"})
 _STRIPE_CHARGES = (("checkout", "sessions", "create"), ("paymentIntents", "create"), ("charges", "create"))
+# Kinds that say less on their own: a password hash is computed on sign-up, but also when an API key
+# or an invite token is stored.
+WEAK_KINDS = frozenset({"sign-up"})
 LIMITER_PACKAGES = frozenset(
     {
         "@upstash/ratelimit",
@@ -219,19 +222,26 @@ class RateLimits:
         summary = self.summaries.unit(path, index)
         callees = {(e.span.start, e.span.end): e for e in summary.events if e.kind is Kind.CALL}
         found: SensitiveCall | None = None
+        weak: SensitiveCall | None = None
         for call in unit.calls:
             step = Step(path, call.span, label_of(call.chain))
             kind = self.sensitive_kind(path, call)
+            candidate: SensitiveCall | None = None
             if kind is not None:
-                found = SensitiveCall(kind, (step,))
+                candidate = SensitiveCall(kind, (step,))
+            else:
+                event = callees.get((call.span.start, call.span.end))
+                if event is not None and event.callee is not None:
+                    callee = self.summaries.callee_unit(event.callee)
+                    inner = self.sensitive(*callee) if callee is not None and callee in self.summaries.units else None
+                    if inner is not None:
+                        candidate = SensitiveCall(inner.what, (step, *inner.trail))
+            if candidate is not None and candidate.what in WEAK_KINDS:
+                weak = weak or candidate  # hashing a password: a sign-up only if nothing stronger shows
+            elif candidate is not None:
+                found = candidate
                 break
-            event = callees.get((call.span.start, call.span.end))
-            if event is not None and event.callee is not None:
-                callee = self.summaries.callee_unit(event.callee)
-                inner = self.sensitive(*callee) if callee is not None and callee in self.summaries.units else None
-                if inner is not None:
-                    found = SensitiveCall(inner.what, (step, *inner.trail))
-                    break
+        found = found or weak
         self._sensitive[key] = found
         return found
 
