@@ -56,8 +56,9 @@ def is_action(analysis: Analysis, path: Path, call: Call) -> bool:
     chain = call.chain
     if not chain or chain[0] in ("", "new", "this"):
         return False
-    target = analysis.index.target(path, chain[:1])
-    if target.kind != "binding" or target.path is None or target.path == path or len(chain) > 1:
+    # `deleteNote(id)`, or `actions.deleteNote(id)` through a namespace import
+    target = analysis.index.target(path, chain)
+    if target.kind != "binding" or target.path is None or target.path == path or target.rest:
         return False
     memo = analysis.index.memo
     key = ("ng402-action", target.path, target.name)
