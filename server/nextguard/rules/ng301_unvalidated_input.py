@@ -242,6 +242,8 @@ def reaching_params(analysis: Analysis, path: Path, unit_index: int) -> frozense
                 callee = summaries.callee_unit(event.callee)
                 if callee is None or callee not in summaries.units or not summaries.units[callee].data:
                     continue
+                if validates(analysis, *callee):
+                    continue  # what it is given is checked there before it reaches data
                 inner = reaching_params(analysis, *callee)
                 for position_in_call, (text, _) in enumerate(call_args(source, unit.calls[position])):
                     if position_in_call in inner:
