@@ -6,9 +6,11 @@ from them — to data access (a Prisma/Drizzle/Supabase/Kysely/Mongoose/SQL call
 function that performs one) when nothing validates it against a schema: no zod, valibot, yup or
 arktype `.parse`/`.safeParse`/`.parseAsync` call, no conform `parseWithZod`, no action client that
 validates for you (next-safe-action `.schema()`/`.inputSchema()`, zsa `.input()`), no wrapper of
-the project's own that validates (`validatedAction(schema, fn)`), and no validation in the workspace
-function that receives the input. Config `validators` adds names. One finding per action, at its
-name, pointing at the first access that receives the input.
+the project's own that validates (`validatedAction(schema, fn)`), no validating helper the input
+is handed to (`validateInputs([id, ZId])`), and no validation in the workspace function that
+receives it. Through a workspace function, only the parameters that reach a query count. Config
+`validators` adds names. One finding per action, at its name, pointing at the first access that
+receives the input.
 
 ## Why it matters
 TypeScript types vanish at runtime: an action typed `(id: string)` receives whatever the POST

@@ -3,7 +3,9 @@
 ## What it does
 Finds `S.parse(input)` and `await S.parseAsync(input)` calls on a schema (zod and the libraries
 that copy its API: a `z.…` chain, a module-level value built from a schema package, a name ending
-in `Schema`) in the body of a Server Action, when no `try` around them catches the error.
+in `Schema`) of client input in the body of a Server Action, when no `try` around them catches
+the error. Parsing a database record or a returned value (shaping a DTO), and parsing inside an
+action whose client already validated the input (`.schema()`/`.inputSchema()`), are not reported.
 
 ## Why it matters
 `parse` throws on bad input. Thrown from a Server Action, the error becomes a generic "An error

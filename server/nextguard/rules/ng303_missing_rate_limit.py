@@ -10,7 +10,9 @@ workspace function they call, when no rate limiter runs: no `ratelimit.limit(...
 (`@upstash/ratelimit`), no `rateLimit(...)`/`limiter.consume(...)`/`throttle(...)` call, no
 limiter in the action client's middleware or in a function the action calls. Config
 `sensitiveCalls` and `rateLimiters` add names. Sign-in and sign-up actions are public by nature
-(not NG101) and are reported here all the same.
+(not NG101) and are reported here all the same. A password hash alone (`bcrypt.hash`) marks only
+actions named like a sign-up or a password change (API keys are hashed too). Route handlers are
+not reported.
 
 ## Why it matters
 Every Server Action is a public POST endpoint that anyone can call in a loop, without the UI.
