@@ -40,6 +40,9 @@ CONFIG_KEYS = (
     "supabase",
     "unauthorized",
     "diagnosticsScope",
+    "validators",
+    "rateLimiters",
+    "sensitiveCalls",
 )
 
 RULE_SETTINGS = ("off", "error", "warning", "info", "hint")
@@ -84,6 +87,9 @@ class Config:
     diagnostics_scope: str = "workspace"
     log_level: str = "info"
     source: Path | None = None
+    validators: tuple[str, ...] = ()
+    rate_limiters: tuple[str, ...] = ()
+    sensitive_calls: tuple[str, ...] = ()
 
     def severity_for(self, code: str, default: Severity) -> Severity | None:
         """The severity to report ``code`` with, or None when the rule is turned off."""
@@ -208,6 +214,9 @@ def _build(data: object, source: Path | None, prefix: tuple[str | int, ...]) -> 
         diagnostics_scope=str(settings.get("diagnosticsScope", DEFAULT_CONFIG.diagnostics_scope)),
         log_level=str(settings.get("logLevel", DEFAULT_CONFIG.log_level)),
         source=source,
+        validators=_unique(settings.get("validators", ())),
+        rate_limiters=_unique(settings.get("rateLimiters", ())),
+        sensitive_calls=_unique(settings.get("sensitiveCalls", ())),
     )
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..model import Finding, Report, Span
+from ..model import Finding, Report, Severity, Span
 from ..rules.registry import BY_CODE
 from .sarif import FilePositions
 
@@ -109,9 +109,10 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
         counts: dict[str, int] = {}
         for finding in report.findings:
             counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
-        detail = ", ".join(
-            f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in counts.items()
-        )
+        # Most severe first, whatever order the files came in.
+        order = [severity.value for severity in Severity]
+        ranked = sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+        detail = ", ".join(f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in ranked)
         hints = []
         if fixable:
             hints.append(f"{fixable} fixable with --fix")

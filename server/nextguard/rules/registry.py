@@ -25,6 +25,11 @@ from .ng205_sensitive_closure import SensitiveClosure
 from .ng206_distinguishable_authz_errors import DistinguishableAuthzErrors
 from .ng207_use_server_on_dal import UseServerOnDal
 from .ng208_server_only_not_imported import ServerOnlyNotImported
+from .ng301_unvalidated_input import UnvalidatedInput
+from .ng302_throwing_parse import ThrowingParse
+from .ng303_missing_rate_limit import MissingRateLimit
+from .ng401_no_read_your_writes import NoReadYourWrites
+from .ng402_parallel_actions import ParallelActions
 
 RULES: tuple[type[Rule], ...] = (
     ActionMissingAuth,
@@ -49,5 +54,10 @@ RULES: tuple[type[Rule], ...] = (
     DistinguishableAuthzErrors,
     UseServerOnDal,
     ServerOnlyNotImported,
+    UnvalidatedInput,
+    ThrowingParse,
+    MissingRateLimit,
+    NoReadYourWrites,
+    ParallelActions,
 )
 BY_CODE: dict[str, type[Rule]] = {rule.code: rule for rule in RULES}

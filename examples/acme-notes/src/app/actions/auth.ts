@@ -10,7 +10,7 @@ import { db } from '@/lib/db';
 import { LoginSchema, SignupSchema, type FormState } from '@/lib/definitions';
 import { createSession, deleteSession } from '@/lib/session';
 
-export async function login(state: FormState, formData: FormData): Promise<FormState> {
+export async function login(state: FormState, formData: FormData): Promise<FormState> { // expect: NG303
   const parsed = LoginSchema.safeParse({
     email: formData.get('email'),
     password: formData.get('password'),
@@ -32,7 +32,7 @@ export async function login(state: FormState, formData: FormData): Promise<FormS
   redirect('/dashboard');
 }
 
-export async function signup(state: FormState, formData: FormData): Promise<FormState> {
+export async function signup(state: FormState, formData: FormData): Promise<FormState> { // expect: NG303
   const parsed = SignupSchema.safeParse({
     name: formData.get('name'),
     email: formData.get('email'),

@@ -43,7 +43,7 @@ export async function updateNote(state: FormState, formData: FormData): Promise<
 
 // The note id comes from the client, but deleteNoteForUser() verifies the session and checks
 // ownership before deleting.
-export async function deleteNote(formData: FormData) {
+export async function deleteNote(formData: FormData) { // expect: NG301
   const id = formData.get('id') as string;
   await deleteNoteForUser(id);
   revalidatePath('/dashboard');
@@ -53,7 +53,7 @@ export async function deleteNote(formData: FormData) {
 // Deliberate mistake for the demo: no auth check (NG101). The page that renders the Archive
 // button is protected, but this action is its own POST endpoint: anyone can archive any note.
 // And even with a check, the update is keyed by the client's id alone (NG104).
-export async function archiveNote(formData: FormData) { // expect: NG101
+export async function archiveNote(formData: FormData) { // expect: NG101 NG301
   const id = formData.get('id') as string;
   await db.note.update({ where: { id }, data: { archived: true } }); // expect: NG104
   revalidatePath('/dashboard');
@@ -113,7 +113,7 @@ export const renameNote = authActionClient
 
 // Deliberate mistake for the demo: it does check the session, but only after reading the note
 // (NG102): whatever runs before the check runs for anyone. The unsafe fix moves the check up.
-export async function duplicateNote(id: string) { // expect: NG102
+export async function duplicateNote(id: string) { // expect: NG102 NG301
   const original = await db.note.findUnique({ where: { id }, select: { title: true, body: true } });
   const session = await verifySession();
   if (!original) return { error: 'Not found.' };
@@ -127,7 +127,7 @@ export async function duplicateNote(id: string) { // expect: NG102
 
 // Deliberate mistake for the demo: "transfer a note" takes the new owner straight from the form
 // (NG105): a user can push notes into anyone's account. The fix takes the owner from the session.
-export async function transferNote(formData: FormData) {
+export async function transferNote(formData: FormData) { // expect: NG301
   const session = await verifySession();
   const id = formData.get('id') as string;
   await db.note.updateMany({
@@ -139,7 +139,7 @@ export async function transferNote(formData: FormData) {
 
 // Deliberate mistake for the demo: `isNoteOwner` is async and is tested without `await` (NG112).
 // A Promise is always truthy, so `!isNoteOwner(id)` is always false: the check never fails.
-export async function restoreNote(id: string) {
+export async function restoreNote(id: string) { // expect: NG301
   if (!isNoteOwner(id)) { // expect: NG112
     throw new Error('Not found');
   }

@@ -16,7 +16,7 @@ export async function getProfile() {
 
 // Deliberate mistake (NG201): the updated row is returned, but the only caller is a
 // `<form action>` that never reads it: the fix returns `{ success: true }` (the update still runs).
-export async function updateDisplayName(formData: FormData) {
+export async function updateDisplayName(formData: FormData) { // expect: NG301
   const session = await verifySession();
   const name = String(formData.get('name') ?? '').slice(0, 80);
   revalidatePath('/dashboard');
