@@ -5,6 +5,7 @@ own terms: the `userId` it already destructured, the `session.user.id` it alread
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..workspace.summaries import Summaries
 
 _ID_NAMES = ("userId", "user_id", "uid", "currentUserId", "viewerId")
 _ID_READ = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)((?:\?\.|!?\.)(?:userId|user(?:\?\.|!?\.)id|id))(?![\w$])")
+_ANY_ID_READ = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)(?:\?\.|!?\.)(userId|user(?:\?\.|!?\.)id|id)\b")
 _CTX_KEYS = re.compile(rb"ctx\s*:\s*\{([^{}]*)\}")
 
 
@@ -96,18 +98,40 @@ def helper_id_member(index: WorkspaceIndex, summaries: Summaries, name: str) -> 
     return found
 
 
+# Per file and helper word: (the text counted, how its callers read the id). An edit replaces one
+# file's text, so only that file is scanned again; the others' counts are reused across analyses.
+# Held per index (weakly), so a re-indexed workspace starts afresh and nothing outlives its index.
+_READS: weakref.WeakKeyDictionary[WorkspaceIndex, dict[tuple[bytes, Path], tuple[bytes, Counter[str]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _helper_id_member(index: WorkspaceIndex, name: str) -> str | None:
     word = name.split(".")[-1].encode()
     pattern = re.compile(rb"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*await\s+" + re.escape(word) + rb"\(")
+    cache = _READS.setdefault(index, {})
     counts: Counter[str] = Counter()
-    for source in index.sources.values():
-        if word not in source:
+    for path, source in index.sources.items():
+        hit = cache.get((word, path))
+        if hit is not None and hit[0] is source:
+            counts.update(hit[1])
             continue
-        for match in pattern.finditer(source):
-            variable = re.escape(match.group(1))
-            reads = re.findall(rb"(?<![.\w$])" + variable + rb"(?:\?\.|!?\.)(userId|user(?:\?\.|!?\.)id|id)\b", source)
-            for read in reads:
-                counts[read.decode().replace("?.", ".").replace("!.", ".")] += 1
+        found: Counter[str] = Counter()
+        if word in source:
+            declared = [match.group(1) for match in pattern.finditer(source)]
+            if declared:
+                # Every variable's id reads in one pass (not one pass per declaration): a file
+                # with hundreds of `const session = await verifySession()` is read once.
+                reads: dict[bytes, Counter[str]] = {}
+                for read in _ANY_ID_READ.finditer(source):
+                    member = read.group(2).decode().replace("?.", ".").replace("!.", ".")
+                    reads.setdefault(read.group(1), Counter())[member] += 1
+                for variable in declared:
+                    found.update(reads.get(variable, {}))
+        cache[(word, path)] = (source, found)
+        counts.update(found)
+    for word_path in [key for key in cache if key[0] == word and key[1] not in index.sources]:
+        del cache[word_path]
     if counts:
         return counts.most_common(1)[0][0]
     return None
