@@ -675,6 +675,12 @@ class Session:
         folder = self._owner(path)
         return folder.uri_for(path) if folder is not None else str(from_fs_path(str(path)))
 
+    def document_version(self, uri: str) -> int | None:
+        """The version of an open document this session has applied (None: not open)."""
+        path = path_of(uri)
+        document = self.documents.get(path) if path is not None else None
+        return document.version if document is not None else None
+
     def _version(self, path: Path) -> int | None:
         document = self.documents.get(path)
         return document.version if document is not None else None
