@@ -4,6 +4,7 @@ check, renaming an export, deleting and re-creating a module."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
@@ -107,3 +108,54 @@ def test_an_export_that_reappears_is_seen_by_files_classified_while_it_was_gone(
     dal.write_text(original, encoding="utf-8")
     workspace.update(dal, original.encode())
     assert _live(workspace) == _fresh(root) == before
+
+
+def _full_key(findings: list[Finding]) -> set[tuple[object, ...]]:
+    """Everything a diagnostic shows, related locations included (they point into other files)."""
+    return {
+        (
+            f.code,
+            f.path.name,
+            f.span.start,
+            f.span.end,
+            f.message,
+            tuple((r.path.name, r.span, r.message) for r in f.related),
+        )
+        for f in findings
+    }
+
+
+def _keystrokes(text: str, rng: random.Random, count: int) -> list[str]:
+    """Texts after one-character edits at random places: typing into names, strings, comments and
+    calls, the way an editor sends them, each against the previous text."""
+    texts = []
+    for _ in range(count):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.4 and at < len(text):
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at] + rng.choice("Xa(;' ") + text[at:]
+        texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, tmp_path: Path) -> None:
+    # What the language server does: findings are kept per file and computed again only for the
+    # files an update returns. Whatever it leaves out must not have changed.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / case, root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    kept = {path: workspace.findings(path) for path in workspace.files}
+    rng = random.Random(case)
+    sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
+    for path in sources:
+        original = path.read_text(encoding="utf-8")
+        for text in [*_edits(original)[:1], *_keystrokes(original, rng, 6), original]:
+            path.write_text(text, encoding="utf-8")
+            for dirty in workspace.update(path, text.encode()):
+                kept[dirty] = workspace.findings(dirty) if dirty in workspace.analysis.index.modules else []
+            live = _full_key([f for found in kept.values() for f in found])
+            assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"

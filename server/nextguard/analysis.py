@@ -71,7 +71,7 @@ class Analysis:
             if _imports(old) != _imports(facts):
                 index.forget_graph()
                 everything = True
-        units = self.summaries.update(reclassify)
+        self.summaries.update(reclassify)
         self._endpoints.clear()
         self._helper = _MISSING
         index.memo.clear()
@@ -79,7 +79,9 @@ class Analysis:
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
-        return {key[0] for key in units} | reclassify | self._route_relatives(path)
+        # Only units whose summaries came out different (and what depends on them) change other
+        # files' findings; the rest of the cone was solved again to the same answer.
+        return {key[0] for key in self.summaries.last_changed} | reclassify | self._route_relatives(path)
 
     def _route_relatives(self, path: Path) -> set[Path]:
         """Files whose findings read this one's as a layout or a page does (NG108/NG109): the

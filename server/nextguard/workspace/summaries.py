@@ -63,6 +63,23 @@ class Summary:
 Node = UnitKey | NameKey
 
 
+def _solved(summary: Summary) -> tuple[object, ...]:
+    """Everything rules can read of a summary, for telling whether an update changed it."""
+    return (
+        tuple(summary.events),
+        summary.enforces,
+        summary.validates,
+        summary.auth,
+        summary.data,
+        summary.mutates,
+        summary.unguarded,
+        summary.flow,
+        summary.guards,
+        summary.checks_owner,
+        tuple(sorted(summary.unscoped.items())),
+    )
+
+
 class Summaries:
     def __init__(self, index: WorkspaceIndex) -> None:
         self.index = index
@@ -80,6 +97,8 @@ class Summaries:
         self._file_units: dict[Path, int] = {}
         self._file_names: dict[Path, set[NameKey]] = {}
         self._file_chain_edges: dict[Path, list[tuple[NameKey, NameKey]]] = {}
+        # After ``update``: the re-solved units whose summaries differ, with what depends on them.
+        self.last_changed: set[UnitKey] = set()
         for path in index.modules:
             self._add_file(path)
         self._solve(set(self.units), {name for path in index.modules for name in self._names_of(path)})
@@ -190,6 +209,7 @@ class Summaries:
         whose summaries were recomputed."""
         changed = set(paths)
         self.classifier.forget()
+        before = {key: _solved(summary) for key, summary in self.units.items() if key[0] in changed}
         start: set[Node] = set()
         for path in changed:
             start.update(self._file_names.pop(path, ()))
@@ -206,7 +226,10 @@ class Summaries:
                 start.update(self._file_names[path])
         units, names = self._cone(start)
         for key in units:
+            if key not in before:
+                before[key] = _solved(self.units[key])
             self.units[key].reset()
+        auth_before = {name: self._binding_auth.get(name) for name in names}
         for name in names:
             self._binding_auth.pop(name, None)
         for key in units:
@@ -216,7 +239,28 @@ class Summaries:
                 del self._flows[key]
         self._trails.clear()
         self._solve(units, names)
+        self.last_changed = self._changed_since(units, names, before, auth_before)
         return units
+
+    def _changed_since(
+        self,
+        units: set[UnitKey],
+        names: set[NameKey],
+        before: dict[UnitKey, tuple[object, ...]],
+        auth_before: dict[NameKey, bool | None],
+    ) -> set[UnitKey]:
+        """Of the units just solved again, those whose findings may differ: the ones whose summary
+        (events with their spans, every solved flag, the unscoped trails) or whose names' wrapper
+        auth changed, and every unit that (transitively) depends on one of those. A keystroke in
+        a comment of a widely called helper changes nothing here, so nothing beyond its file is
+        re-checked."""
+        start: set[Node] = {key for key in units if before.get(key) != _solved(self.units[key])}
+        start.update(name for name in names if auth_before.get(name) != self._binding_auth.get(name))
+        start.update(key for key in before if key not in self.units)  # units that are gone
+        if not start:
+            return set()
+        affected, _ = self._cone(start)
+        return affected & units | {key for key in start if isinstance(key[1], int) and key in self.units}
 
     # -- the graph ----------------------------------------------------------------------------------
 
