@@ -16,7 +16,8 @@ pages, actions and client components, and one 3,000-line actions file):
    until the answer to a hover request sent right after it (requests wait for pending analysis);
 4. cross-file: opens the DAL and types an `X` into `cookies()` (so `verifySession` no longer
    authenticates), timing the publish for the big actions file, then deletes it; 5 times;
-5. indexes a 4,000-file variant for the RSS target.
+5. indexes a 4,000-file variant for the RSS target (`--large-features`: its size) and, with
+   `--corpus DIR` (e.g. /tmp/realapps/dubinc+dub), a real project: indexing time and peak RSS.
 
 It prints a table and writes `bench/results/lsp-latency.md` and `.json` with the machine.
 """
@@ -717,6 +718,24 @@ def render_run(report: dict[str, Any], run: dict[str, Any]) -> list[str]:
     return lines
 
 
+def render_corpora(report: dict[str, Any]) -> list[str]:
+    corpora = report.get("corpora") or []
+    if not corpora:
+        return []
+    lines = [
+        "## Real projects (all rules): indexing",
+        "",
+        "| project | files | indexing (until progress end) | peak RSS after indexing | peak RSS with diagnostics |",
+        "|---|---|---|---|---|",
+    ]
+    for item in corpora:
+        lines.append(
+            f"| {Path(item['root']).name} | {item['files']} | {item['index_s']:.2f} s | "
+            f"{item['rss_kb']['VmHWM'] / 1024:.0f} MB | {item['rss_after_diagnostics_kb']['VmHWM'] / 1024:.0f} MB |"
+        )
+    return [*lines, ""]
+
+
 def render(report: dict[str, Any]) -> str:
     info = report["machine"]
     lines = [
@@ -730,6 +749,7 @@ def render(report: dict[str, Any]) -> str:
     ]
     for run in report["runs"]:
         lines += render_run(report, run)
+    lines += render_corpora(report)
     return "\n".join(lines)
 
 
@@ -745,6 +765,12 @@ def main() -> int:
     parser.add_argument("--profile", type=Path, help="write a cProfile of the server's analysis thread (first run)")
     parser.add_argument("--no-large", action="store_true", help="skip the 4,000-file RSS run (done with the last run)")
     parser.add_argument("--no-breakdown", action="store_true", help="skip the in-process breakdown")
+    parser.add_argument(
+        "--large-features", type=int, default=1000, help="features of the RSS workspace (4 files each; default 1000)"
+    )
+    parser.add_argument(
+        "--corpus", type=Path, action="append", help="also index this real project: indexing time and RSS (repeatable)"
+    )
     parser.add_argument("--out-dir", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     import importlib.metadata
@@ -760,7 +786,7 @@ def main() -> int:
         root = Path(scratch) / "app"
         workspace = generate(root)
         large_root = Path(scratch) / "large"
-        large_files = None if args.no_large else generate(large_root, features=1000)
+        large_files = None if args.no_large else generate(large_root, features=args.large_features)
         report: dict[str, Any] = {
             "machine": machine(),
             "workspace": workspace,
@@ -783,6 +809,13 @@ def main() -> int:
                 run_report["large"] = {**asyncio.run(index_only(large_root.resolve(), only)), **large_files}
             report["runs"].append(run_report)
             print("\n".join(render_run(report, run_report)), flush=True)
+        for corpus in args.corpus or []:
+            from nextguard.workspace.discovery import discover
+
+            found = discover(corpus.resolve()).files
+            indexed = asyncio.run(index_only(corpus.resolve(), None))
+            report.setdefault("corpora", []).append({"root": str(corpus), "files": len(found), **indexed})
+            print(render_corpora(report)[-1], flush=True)
     text = render(report)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "lsp-latency.md").write_text(text, encoding="utf-8")
