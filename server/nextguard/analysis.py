@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TypeVar
 
 from .facts.model import FileFacts
@@ -117,7 +117,7 @@ class Analysis:
         """A `middleware.ts`/`proxy.ts` that authenticates, if the project has one: its matcher
         does not protect Server Actions, which POST to whatever page the form is on."""
         for path, facts in self.index.modules.items():
-            name = PurePosixPath(self.index.rel(path)).name
+            name = self.index.rel_parts(path)[-1]
             if not name.startswith(("middleware.", "proxy.")):
                 continue
             if any(

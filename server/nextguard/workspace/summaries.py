@@ -209,7 +209,12 @@ class Summaries:
         whose summaries were recomputed."""
         changed = set(paths)
         self.classifier.forget()
-        before = {key: _solved(summary) for key, summary in self.units.items() if key[0] in changed}
+        before = {
+            (path, index): _solved(self.units[(path, index)])
+            for path in changed
+            for index in range(self._file_units.get(path, 0))
+            if (path, index) in self.units
+        }
         start: set[Node] = set()
         for path in changed:
             start.update(self._file_names.pop(path, ()))
