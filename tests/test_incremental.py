@@ -159,3 +159,30 @@ def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, 
                 kept[dirty] = workspace.findings(dirty) if dirty in workspace.analysis.index.modules else []
             live = _full_key([f for found in kept.values() for f in found])
             assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"
+
+
+def _with_fixes(findings: list[Finding]) -> set[tuple[object, ...]]:
+    return {
+        (f.code, f.path.name, f.span.start, f.message, tuple((x.title, x.edits) for x in f.fixes)) for f in findings
+    }
+
+
+@pytest.mark.parametrize("case", ["ng101/transitive-dal", "ng101/hof-withauth", "ng203/dal-missing"])
+def test_fixes_after_edits_match_a_fresh_analysis(case: str, tmp_path: Path) -> None:
+    # The fixes read workspace-wide choices (the auth helper, how callers read its user id) that
+    # are kept per file across updates: after edits they must be what a fresh analysis builds.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / case, root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    rng = random.Random(case)
+    sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
+    for path in sources:
+        original = path.read_text(encoding="utf-8")
+        for text in [*_edits(original)[:2], *_keystrokes(original, rng, 3), original]:
+            path.write_text(text, encoding="utf-8")
+            workspace.update(path, text.encode())
+            live = [f for p in workspace.files for f in workspace.findings(p)]
+            fresh = [f for f in analyze([root]).findings if f.path in workspace.files]
+            assert _with_fixes(live) == _with_fixes(fresh), f"after editing {path.relative_to(root)}"

@@ -98,10 +98,10 @@ def helper_id_member(index: WorkspaceIndex, summaries: Summaries, name: str) -> 
     return found
 
 
-# Per file and helper word: (the text counted, how its callers read the id). An edit replaces one
-# file's text, so only that file is scanned again; the others' counts are reused across analyses.
-# Held per index (weakly), so a re-indexed workspace starts afresh and nothing outlives its index.
-_READS: weakref.WeakKeyDictionary[WorkspaceIndex, dict[tuple[bytes, Path], tuple[bytes, Counter[str]]]] = (
+# Per index (weakly: a re-indexed workspace starts afresh), per helper word, per file: the text
+# counted and how its callers read the id. An edit replaces one file's text, so only that file is
+# scanned again; the other files' counts are reused across analyses.
+_READS: weakref.WeakKeyDictionary[WorkspaceIndex, dict[bytes, dict[Path, tuple[bytes, Counter[str]]]]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -109,32 +109,37 @@ _READS: weakref.WeakKeyDictionary[WorkspaceIndex, dict[tuple[bytes, Path], tuple
 def _helper_id_member(index: WorkspaceIndex, name: str) -> str | None:
     word = name.split(".")[-1].encode()
     pattern = re.compile(rb"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*await\s+" + re.escape(word) + rb"\(")
-    cache = _READS.setdefault(index, {})
+    cache = _READS.setdefault(index, {}).setdefault(word, {})
     counts: Counter[str] = Counter()
     for path, source in index.sources.items():
-        hit = cache.get((word, path))
-        if hit is not None and hit[0] is source:
-            counts.update(hit[1])
-            continue
-        found: Counter[str] = Counter()
-        if word in source:
-            declared = [match.group(1) for match in pattern.finditer(source)]
-            if declared:
-                # Every variable's id reads in one pass (not one pass per declaration): a file
-                # with hundreds of `const session = await verifySession()` is read once.
-                reads: dict[bytes, Counter[str]] = {}
-                for read in _ANY_ID_READ.finditer(source):
-                    member = read.group(2).decode().replace("?.", ".").replace("!.", ".")
-                    reads.setdefault(read.group(1), Counter())[member] += 1
-                for variable in declared:
-                    found.update(reads.get(variable, {}))
-        cache[(word, path)] = (source, found)
-        counts.update(found)
-    for word_path in [key for key in cache if key[0] == word and key[1] not in index.sources]:
-        del cache[word_path]
+        hit = cache.get(path)
+        if hit is None or hit[0] is not source:
+            hit = cache[path] = (source, _id_reads(source, word, pattern))
+        if hit[1]:
+            counts.update(hit[1])  # in file order, as a fresh count: ties go the same way
+    if len(cache) > len(index.sources):
+        for gone in [path for path in cache if path not in index.sources]:
+            del cache[gone]
     if counts:
         return counts.most_common(1)[0][0]
     return None
+
+
+def _id_reads(source: bytes, word: bytes, pattern: re.Pattern[bytes]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    if word not in source:
+        return found
+    declared = [match.group(1) for match in pattern.finditer(source)]
+    if declared:
+        # Every variable's id reads in one pass (not one pass per declaration): a file with
+        # hundreds of `const session = await verifySession()` is read once.
+        reads: dict[bytes, Counter[str]] = {}
+        for read in _ANY_ID_READ.finditer(source):
+            member = read.group(2).decode().replace("?.", ".").replace("!.", ".")
+            reads.setdefault(read.group(1), Counter())[member] += 1
+        for variable in declared:
+            found.update(reads.get(variable, {}))
+    return found
 
 
 def _from_ctx(index: WorkspaceIndex, summaries: Summaries, path: Path, unit: Unit, names: set[str]) -> SessionId | None:

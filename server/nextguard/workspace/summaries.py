@@ -99,6 +99,9 @@ class Summaries:
         self._file_chain_edges: dict[Path, list[tuple[NameKey, NameKey]]] = {}
         # After ``update``: the re-solved units whose summaries differ, with what depends on them.
         self.last_changed: set[UnitKey] = set()
+        # Per file, the update that last changed one of its units' summaries (see ``file_epoch``).
+        self._epochs: dict[Path, int] = {}
+        self._epoch = 0
         for path in index.modules:
             self._add_file(path)
         self._solve(set(self.units), {name for path in index.modules for name in self._names_of(path)})
@@ -245,7 +248,20 @@ class Summaries:
         self._trails.clear()
         self._solve(units, names)
         self.last_changed = self._changed_since(units, names, before, auth_before)
+        self._epoch += 1
+        for path in changed | {key[0] for key in self.last_changed}:
+            self._epochs[path] = self._epoch
         return units
+
+    def file_epoch(self, path: Path) -> int:
+        """A number that changes whenever what this file's units' summaries say may have changed
+        (their events, flags, or the auth of what they call): a key for per-file caches that
+        outlive an update."""
+        return self._epochs.get(path, 0)
+
+    def file_order(self) -> Iterable[tuple[Path, int]]:
+        """Each file with its unit count, in the order ``units`` holds their units."""
+        return self._file_units.items()
 
     def _changed_since(
         self,
