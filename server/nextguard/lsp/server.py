@@ -23,7 +23,7 @@ from ..rules.registry import RULES
 from ..syntax.document import TextChange
 from .actions import FIX_ALL_KIND
 from .convert import encoding_of
-from .session import Session, faulty
+from .session import Session, collect_when_idle, faulty
 from .settings import settings_from
 from .worker import Worker
 
@@ -213,7 +213,7 @@ def build_server() -> NextguardServer:
             settings_from(params.initialization_options),
             rules_from_env(),
         )
-        ls.worker = Worker(ls.session.settle, ls.session.report_error)
+        ls.worker = Worker(ls.session.settle, ls.session.report_error, collect_when_idle)
         ls.worker.start()
 
     @server.feature(types.INITIALIZED)

@@ -363,6 +363,14 @@ class Session:
         # are skipped; what they own is still freed by reference counting when replaced.
         gc.collect()
         gc.freeze()
+        # What a keystroke allocates (the edited file's facts, summaries, flows) lives until the
+        # next keystroke, so it reaches the oldest generation, and Python's automatic full
+        # collections then came every few keystrokes at 40-150 ms each: the p99. A keystroke makes
+        # no cyclic garbage (measured: 0 unreachable after 30), so full collections wait for the
+        # worker to be idle (``Worker`` runs ``collect_when_idle``); the young generations keep
+        # their default thresholds.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTIONS_BY_THRESHOLD)
         if token is not None:
             self.client.progress(token, types.WorkDoneProgressEnd(message=f"{total_files} files"))
 
@@ -904,6 +912,18 @@ class Session:
         if not files:
             return None
         return workspace_edit(files, self.caps.document_changes)
+
+
+# Young-generation collections before Python starts a full one by itself: effectively never (see
+# ``_index``); the worker collects fully when it has been idle.
+FULL_COLLECTIONS_BY_THRESHOLD = 1_000_000
+
+
+def collect_when_idle() -> None:
+    """A full collection while nobody types (garbage from re-indexing, an exception's cycle), then
+    the survivors frozen so the next full collection does not walk them again."""
+    gc.collect()
+    gc.freeze()
 
 
 class _IndexProgress:
