@@ -573,6 +573,15 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     settings = {"rules": {rule.code: "off" for rule in RULES if rule.code not in only}} if only else {}
     workspace = Workspace(root, config_from_mapping(settings, None))
     workspace.index()
+    # The server's garbage-collection policy after indexing (lsp/session.py `_index`).
+    import gc
+
+    from nextguard.lsp.session import FULL_COLLECTIONS_BY_THRESHOLD
+
+    gc.collect()
+    gc.freeze()
+    young, middle, full = gc.get_threshold()
+    gc.set_threshold(young, middle, FULL_COLLECTIONS_BY_THRESHOLD)
     result: dict[str, dict[str, float]] = {}
     edits = (
         ("big actions file", BIG_ACTIONS, "await verifySession()", 0),
@@ -621,6 +630,8 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
         result[name]["dirty_files"] = statistics.median(dirty_sizes)
         result[name]["cpu"] = statistics.median(cpu)
         result[name]["cpu_p99"] = percentile(cpu, 0.99)
+    gc.set_threshold(young, middle, full)
+    gc.unfreeze()
     return result
 
 
