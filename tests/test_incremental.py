@@ -161,6 +161,35 @@ def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, 
             assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"
 
 
+def test_a_keystroke_in_one_action_keeps_the_actions_before_it(tmp_path: Path) -> None:
+    # Three actions calling a DAL; typing in the last one leaves the first two untouched: their
+    # summaries are kept, and the findings still match a fresh analysis at every step.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "ng101/transitive-dal", root)
+    root = root.resolve()
+    target = root / "app" / "many-actions.ts"
+    body = "'use server';\nimport { db } from './db';\n\n" + "".join(
+        f"export async function act{k}(id: string) {{\n  await db.note{k}.delete({{ where: {{ id }} }});\n}}\n\n"
+        for k in range(3)
+    )
+    target.write_text(body, encoding="utf-8")
+    (root / "app" / "db.ts").write_text("export const db: any = {};\n", encoding="utf-8")
+    workspace = Workspace(root)
+    workspace.index()
+    at = body.rindex("delete")
+    text = body
+    for char in "XY":
+        text = text[:at] + char + text[at:]
+        target.write_text(text, encoding="utf-8")
+        workspace.update(target, text.encode())
+        assert workspace.analysis.summaries.last_kept >= 2
+        assert _live(workspace) == _fresh(root)
+    text = text[:at] + text[at + 2 :]
+    target.write_text(text, encoding="utf-8")
+    workspace.update(target, text.encode())
+    assert text == body and _live(workspace) == _fresh(root)
+
+
 def _with_fixes(findings: list[Finding]) -> set[tuple[object, ...]]:
     return {
         (f.code, f.path.name, f.span.start, f.message, tuple((x.title, x.edits) for x in f.fixes)) for f in findings

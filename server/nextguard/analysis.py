@@ -47,6 +47,7 @@ class Analysis:
         Returns the files whose findings may have changed."""
         index = self.index
         old = index.modules.get(path)
+        old_source = index.sources.get(path)
         added, removed = old is None and facts is not None, old is not None and facts is None
         if facts is None:
             index.modules.pop(path, None)
@@ -71,7 +72,14 @@ class Analysis:
             if _imports(old) != _imports(facts):
                 index.forget_graph()
                 everything = True
-        self.summaries.update(reclassify)
+        # Only the edited file can have untouched functions (the others re-classified keep their
+        # facts, but what their calls resolve to may have changed).
+        previous = (
+            {path: (old, old_source)}
+            if not everything and old is not None and facts is not None and old_source is not None
+            else None
+        )
+        self.summaries.update(reclassify, previous)
         self._endpoints.clear()
         self._helper = _MISSING
         index.memo.clear()
