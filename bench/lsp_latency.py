@@ -655,6 +655,7 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {
+        "load_average": os.getloadavg(),  # at the start: other work on a shared machine inflates wall times
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "python": platform.python_version(),
@@ -763,7 +764,8 @@ def render(report: dict[str, Any]) -> str:
     lines = [
         "# nextguard lsp latency",
         "",
-        f"Machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['platform']}.",
+        f"Machine: {info['nproc']} CPUs, {info['cpu']}, Python {info['python']}, {info['platform']}"
+        + (f"; load average {info['load_average'][0]:.1f} at the start." if info.get("load_average") else "."),
         f"Workspace: {report['workspace']['files']} generated files; the edited actions file has "
         f"{report['workspace']['big_lines']} lines. Client: pygls {report['client']} over stdio "
         "(`python bench/lsp_latency.py`, see its docstring for what each row measures).",
@@ -837,7 +839,7 @@ def main() -> int:
             found = discover(corpus.resolve()).files
             indexed = asyncio.run(index_only(corpus.resolve(), None))
             report.setdefault("corpora", []).append({"root": str(corpus), "files": len(found), **indexed})
-            print(render_corpora(report)[-1], flush=True)
+            print("\n".join(render_corpora(report)), flush=True)
     text = render(report)
     args.out_dir.mkdir(parents=True, exist_ok=True)
     (args.out_dir / "lsp-latency.md").write_text(text, encoding="utf-8")
