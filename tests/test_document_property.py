@@ -44,6 +44,9 @@ TARGETS = [
     ("ng101/tsconfig-alias", "src/app/notes/actions.ts"),
     ("ng101/inline-actions", "app/notes/page.tsx"),
     ("ng203/dal-missing", "lib/notes.ts"),
+    # a DAL two calls away from the actions: keystrokes in it reach them through the summaries
+    ("ng101/transitive-dal", "lib/dal.ts"),
+    ("ng101/transitive-dal", "lib/auth.ts"),
 ]
 TOKENS = [
     "a", "x", "_", "0", " ", "  ", "\t", "\n", "\n", "\r\n", "\r", "é", "ß", "中", "😀", "🎉",

@@ -4,6 +4,7 @@ check, renaming an export, deleting and re-creating a module."""
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 from pathlib import Path
@@ -107,3 +108,110 @@ def test_an_export_that_reappears_is_seen_by_files_classified_while_it_was_gone(
     dal.write_text(original, encoding="utf-8")
     workspace.update(dal, original.encode())
     assert _live(workspace) == _fresh(root) == before
+
+
+def _full_key(findings: list[Finding]) -> set[tuple[object, ...]]:
+    """Everything a diagnostic shows, related locations included (they point into other files)."""
+    return {
+        (
+            f.code,
+            f.path.name,
+            f.span.start,
+            f.span.end,
+            f.message,
+            tuple((r.path.name, r.span, r.message) for r in f.related),
+        )
+        for f in findings
+    }
+
+
+def _keystrokes(text: str, rng: random.Random, count: int) -> list[str]:
+    """Texts after one-character edits at random places: typing into names, strings, comments and
+    calls, the way an editor sends them, each against the previous text."""
+    texts = []
+    for _ in range(count):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.4 and at < len(text):
+            text = text[:at] + text[at + 1 :]
+        else:
+            text = text[:at] + rng.choice("Xa(;' ") + text[at:]
+        texts.append(text)
+    return texts
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, tmp_path: Path) -> None:
+    # What the language server does: findings are kept per file and computed again only for the
+    # files an update returns. Whatever it leaves out must not have changed.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / case, root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    kept = {path: workspace.findings(path) for path in workspace.files}
+    rng = random.Random(case)
+    sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
+    for path in sources:
+        original = path.read_text(encoding="utf-8")
+        for text in [*_edits(original)[:1], *_keystrokes(original, rng, 6), original]:
+            path.write_text(text, encoding="utf-8")
+            for dirty in workspace.update(path, text.encode()):
+                kept[dirty] = workspace.findings(dirty) if dirty in workspace.analysis.index.modules else []
+            live = _full_key([f for found in kept.values() for f in found])
+            assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"
+
+
+def test_a_keystroke_in_one_action_keeps_the_actions_before_it(tmp_path: Path) -> None:
+    # Three actions calling a DAL; typing in the last one leaves the first two untouched: their
+    # summaries are kept, and the findings still match a fresh analysis at every step.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "ng101/transitive-dal", root)
+    root = root.resolve()
+    target = root / "app" / "many-actions.ts"
+    body = "'use server';\nimport { db } from './db';\n\n" + "".join(
+        f"export async function act{k}(id: string) {{\n  await db.note{k}.delete({{ where: {{ id }} }});\n}}\n\n"
+        for k in range(3)
+    )
+    target.write_text(body, encoding="utf-8")
+    (root / "app" / "db.ts").write_text("export const db: any = {};\n", encoding="utf-8")
+    workspace = Workspace(root)
+    workspace.index()
+    at = body.rindex("delete")
+    text = body
+    for char in "XY":
+        text = text[:at] + char + text[at:]
+        target.write_text(text, encoding="utf-8")
+        workspace.update(target, text.encode())
+        assert workspace.analysis.summaries.last_kept >= 2
+        assert _live(workspace) == _fresh(root)
+    text = text[:at] + text[at + 2 :]
+    target.write_text(text, encoding="utf-8")
+    workspace.update(target, text.encode())
+    assert text == body and _live(workspace) == _fresh(root)
+
+
+def _with_fixes(findings: list[Finding]) -> set[tuple[object, ...]]:
+    return {
+        (f.code, f.path.name, f.span.start, f.message, tuple((x.title, x.edits) for x in f.fixes)) for f in findings
+    }
+
+
+@pytest.mark.parametrize("case", ["ng101/transitive-dal", "ng101/hof-withauth", "ng203/dal-missing"])
+def test_fixes_after_edits_match_a_fresh_analysis(case: str, tmp_path: Path) -> None:
+    # The fixes read workspace-wide choices (the auth helper, how callers read its user id) that
+    # are kept per file across updates: after edits they must be what a fresh analysis builds.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / case, root)
+    root = root.resolve()
+    workspace = Workspace(root)
+    workspace.index()
+    rng = random.Random(case)
+    sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
+    for path in sources:
+        original = path.read_text(encoding="utf-8")
+        for text in [*_edits(original)[:2], *_keystrokes(original, rng, 3), original]:
+            path.write_text(text, encoding="utf-8")
+            workspace.update(path, text.encode())
+            live = [f for p in workspace.files for f in workspace.findings(p)]
+            fresh = [f for f in analyze([root]).findings if f.path in workspace.files]
+            assert _with_fixes(live) == _with_fixes(fresh), f"after editing {path.relative_to(root)}"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TypeVar
 
 from .facts.model import FileFacts
@@ -47,6 +47,7 @@ class Analysis:
         Returns the files whose findings may have changed."""
         index = self.index
         old = index.modules.get(path)
+        old_source = index.sources.get(path)
         added, removed = old is None and facts is not None, old is not None and facts is None
         if facts is None:
             index.modules.pop(path, None)
@@ -71,7 +72,14 @@ class Analysis:
             if _imports(old) != _imports(facts):
                 index.forget_graph()
                 everything = True
-        units = self.summaries.update(reclassify)
+        # Only the edited file can have untouched functions (the others re-classified keep their
+        # facts, but what their calls resolve to may have changed).
+        previous = (
+            {path: (old, old_source)}
+            if not everything and old is not None and facts is not None and old_source is not None
+            else None
+        )
+        self.summaries.update(reclassify, previous)
         self._endpoints.clear()
         self._helper = _MISSING
         index.memo.clear()
@@ -79,10 +87,12 @@ class Analysis:
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
-        # A module that starts or stops acting as a DAL changes the findings of the client modules
-        # that bundle it (NG204), whose own facts did not change.
+        # Only units whose summaries came out different (and what depends on them) change other
+        # files' findings; the rest of the cone was solved again to the same answer. A module that
+        # starts or stops acting as a DAL changes the findings of the client modules that bundle it
+        # (NG204), whose own facts did not change.
         clients = index.client_importers_of(path) if path in index.modules else set()
-        return {key[0] for key in units} | reclassify | self._route_relatives(path) | clients
+        return {key[0] for key in self.summaries.last_changed} | reclassify | self._route_relatives(path) | clients
 
     def _route_relatives(self, path: Path) -> set[Path]:
         """Files whose findings read this one's as a layout or a page does (NG108/NG109): the
@@ -118,7 +128,7 @@ class Analysis:
         """A `middleware.ts`/`proxy.ts` that authenticates, if the project has one: its matcher
         does not protect Server Actions, which POST to whatever page the form is on."""
         for path, facts in self.index.modules.items():
-            name = PurePosixPath(self.index.rel(path)).name
+            name = self.index.rel_parts(path)[-1]
             if not name.startswith(("middleware.", "proxy.")):
                 continue
             if any(

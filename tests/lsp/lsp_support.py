@@ -13,6 +13,8 @@ from typing import Any
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+from nextguard.syntax.parse import first_error, parse
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
 EXAMPLES = ROOT / "examples"
@@ -161,3 +163,58 @@ def edits_for(edit: types.WorkspaceEdit, target: str) -> tuple[int | None, list[
                 return change_.text_document.version, [e for e in change_.edits if isinstance(e, types.TextEdit)]
         return None, []
     return None, list((edit.changes or {}).get(target, []))
+
+
+# -- pulling one rule family's diagnostics, and applying a fix the way an editor does ------------
+
+
+async def pull(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
+    report = await client.text_document_diagnostic_async(
+        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
+    )
+    return list(getattr(report, "items", []) or [])
+
+
+async def pull_until(
+    client: LanguageClient, path: Path, wanted: list[str], family: str | tuple[str, ...], timeout: float = 20.0
+) -> list[types.Diagnostic]:
+    """Pull the document's diagnostics whose codes start with ``family`` until their codes are
+    ``wanted`` (the server settles edits in its own time). Other families also report on the same
+    fixtures (NG301 on most actions); each family's protocol tests look at their own codes."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        found = [d for d in await pull(client, path) if str(d.code).startswith(family)]
+        if sorted(str(d.code) for d in found) == wanted:
+            return found
+        if loop.time() > deadline:
+            raise AssertionError(f"{path.name}: wanted {wanted}, got {sorted(str(d.code) for d in found)}")
+        await asyncio.sleep(0.05)
+
+
+def replace_all(client: LanguageClient, path: Path, version: int, old: str, new: str) -> None:
+    """Send ``new`` as one change replacing the whole of ``old``."""
+    lines = old.split("\n")
+    end = types.Position(line=len(lines) - 1, character=len(lines[-1]))
+    change(client, path, version, [types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=new)])
+
+
+async def apply_fix(client: LanguageClient, path: Path, text: str, version: int, code: str, title: str) -> str:
+    """Apply the code action titled ``title`` for the first ``code`` diagnostic, check the result
+    parses, send it as the document's ``version``; returns the new text."""
+    diagnostics = [d for d in await pull(client, path) if d.code == code]
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri(path)),
+            range=diagnostics[0].range,
+            context=types.CodeActionContext(diagnostics=diagnostics[:1]),
+        )
+    )
+    actions = [a for a in result or [] if isinstance(a, types.CodeAction) and title in a.title]
+    assert actions, [a.title for a in result or [] if isinstance(a, types.CodeAction)]
+    assert actions[0].edit is not None
+    _, edits = edits_for(actions[0].edit, uri(path))
+    fixed = apply_text_edits(text, edits)
+    assert first_error(parse(path, fixed.encode("utf-8")).root_node) is None, fixed
+    replace_all(client, path, version, text, fixed)
+    return fixed

@@ -263,3 +263,29 @@ async def test_commands_fix_all_in_workspace_and_reindex(client: LanguageClient,
     )
     assert after == begins + 1
     assert codes(client, notes) == ["NG101", "NG101"]
+
+
+@pytest.mark.asyncio
+async def test_fix_all_right_after_a_change_is_for_the_changed_text(client: LanguageClient, tmp_path: Path) -> None:
+    # VS Code's save right after a quick fix: the quick fix's didChange, then at once the
+    # fix-all request, without waiting for any diagnostics in between.
+    root = copy_case("acme-notes", tmp_path)
+    await initialize(client, [root])
+    notes = root / "src/app/actions/notes.ts"
+    text = open_document(client, notes)
+    await wait_for(lambda: codes(client, notes) == ["NG101", "NG101"], what="two NG101")
+    first = list(diagnostics_of(client, notes, "NG101"))[:1]
+    fix = next(a for a in await actions_for(client, notes, first) if a.is_preferred)
+    assert fix.edit is not None
+    quick_fixed = apply_text_edits(text, edits_for(fix.edit, uri(notes))[1])
+
+    replace_all(client, notes, 2, text, quick_fixed)
+    [fix_all] = await actions_for(client, notes, [], only=[FIX_ALL])
+    assert fix_all.edit is not None
+    version, edits = edits_for(fix_all.edit, uri(notes))
+    assert version == 2
+    # Edits for version 2 apply to the quick-fixed text: the one guard left is added, and the
+    # result parses (edits computed for version 1 would duplicate the first guard or land amiss).
+    fixed = apply_text_edits(quick_fixed, edits)
+    assert fixed.count("await verifySession()") == quick_fixed.count("await verifySession()") + 1
+    assert parses_clean(notes, fixed)

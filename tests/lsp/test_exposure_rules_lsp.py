@@ -5,17 +5,17 @@ longer has that diagnostic. NG202's select fix does the same on the DAL."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from lsp_support import (
     apply_text_edits,
-    change,
     copy_case,
     edits_for,
     initialize,
     open_document,
+    pull_until,
+    replace_all,
     uri,
 )
 from lsprotocol import types
@@ -23,28 +23,8 @@ from pytest_lsp import LanguageClient
 
 from nextguard.syntax.parse import first_error, parse
 
-
-async def _pull(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
-    report = await client.text_document_diagnostic_async(
-        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
-    )
-    return list(getattr(report, "items", []) or [])
-
-
-async def _until(
-    client: LanguageClient, path: Path, wanted: list[str], timeout: float = 20.0
-) -> list[types.Diagnostic]:
-    """Pull the document's diagnostics until their codes are ``wanted`` (the server settles edits
-    in its own time)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        found = await _pull(client, path)
-        if sorted(str(d.code) for d in found) == wanted:
-            return found
-        if loop.time() > deadline:
-            raise AssertionError(f"{path.name}: wanted {wanted}, got {sorted(str(d.code) for d in found)}")
-        await asyncio.sleep(0.05)
+# This file tests one rule family; the others also report on its fixtures and have their own tests.
+FAMILY = "NG2"
 
 
 async def _action_titled(
@@ -68,19 +48,13 @@ async def _action_titled(
     raise AssertionError(f"no action titled {title!r} among {offered}")
 
 
-def _replace_all(client: LanguageClient, path: Path, version: int, old: str, new: str) -> None:
-    lines = old.split("\n")
-    end = types.Position(line=len(lines) - 1, character=len(lines[-1]))
-    change(client, path, version, [types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=new)])
-
-
 @pytest.mark.asyncio
 async def test_raw_record_is_published_and_the_dto_fix_clears_it(client: LanguageClient, tmp_path: Path) -> None:
     root = copy_case("ng201/prisma-actions", tmp_path)
     await initialize(client, [root])
     actions = root / "app/posts/actions.ts"
     text = open_document(client, actions)
-    diagnostics = await _until(client, actions, ["NG201"] * 6)
+    diagnostics = await pull_until(client, actions, ["NG201"] * 6, FAMILY)
     diagnostic, action = await _action_titled(client, actions, diagnostics, "toUserDTO")
     assert action.edit is not None
     _, edits = edits_for(action.edit, uri(actions))
@@ -89,8 +63,8 @@ async def test_raw_record_is_published_and_the_dto_fix_clears_it(client: Languag
     assert "import { toUserDTO } from '@/lib/dto';" in fixed
     line = fixed.split("\n")[diagnostic.range.start.line]
     assert "toUserDTO(" in line, line
-    _replace_all(client, actions, 2, text, fixed)
-    after = await _until(client, actions, ["NG201"] * 5)
+    replace_all(client, actions, 2, text, fixed)
+    after = await pull_until(client, actions, ["NG201"] * 5, FAMILY)
     assert all(d.range.start.line != diagnostic.range.start.line for d in after)
 
 
@@ -100,15 +74,15 @@ async def test_query_without_select_gets_the_fields_its_callers_read(client: Lan
     await initialize(client, [root])
     notes = root / "lib/notes.ts"
     text = open_document(client, notes)
-    diagnostics = await _until(client, notes, ["NG202"] * 3)
+    diagnostics = await pull_until(client, notes, ["NG202"] * 3, FAMILY)
     _, action = await _action_titled(client, notes, diagnostics, "Add `columns`")
     assert action.edit is not None
     _, edits = edits_for(action.edit, uri(notes))
     fixed = apply_text_edits(text, edits)
     assert first_error(parse(notes, fixed.encode("utf-8")).root_node) is None, fixed
     assert "columns: { archived: true, title: true }," in fixed
-    _replace_all(client, notes, 2, text, fixed)
-    await _until(client, notes, ["NG202"] * 2)
+    replace_all(client, notes, 2, text, fixed)
+    await pull_until(client, notes, ["NG202"] * 2, FAMILY)
 
 
 @pytest.mark.asyncio
@@ -121,17 +95,17 @@ async def test_a_select_added_in_the_dal_clears_the_action_that_returns_its_reco
     actions = root / "app/posts/actions.ts"
     dal_text = open_document(client, dal)
     open_document(client, actions)
-    before = await _until(client, actions, ["NG201"] * 6)
-    diagnostics = await _until(client, dal, ["NG202"])
+    before = await pull_until(client, actions, ["NG201"] * 6, FAMILY)
+    diagnostics = await pull_until(client, dal, ["NG202"], FAMILY)
     _, action = await _action_titled(client, dal, diagnostics, "Add `select`")
     assert action.edit is not None
     _, edits = edits_for(action.edit, uri(dal))
     fixed = apply_text_edits(dal_text, edits)
     assert "select: { body: true, title: true }" in fixed
-    _replace_all(client, dal, 2, dal_text, fixed)
-    await _until(client, dal, [])
+    replace_all(client, dal, 2, dal_text, fixed)
+    await pull_until(client, dal, [], FAMILY)
     # `fetchPost` returns `getOwnPost(id)`: the summary flows across files, so it is clean now.
-    after = await _until(client, actions, ["NG201"] * 5)
+    after = await pull_until(client, actions, ["NG201"] * 5, FAMILY)
     gone = {d.range.start.line for d in before} - {d.range.start.line for d in after}
     assert len(gone) == 1
     assert "getOwnPost(id)" in (root / "app/posts/actions.ts").read_text().split("\n")[gone.pop()]

@@ -5,72 +5,23 @@ the diagnostic gone), and kept up to date when a file they depend on changes."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
 from lsp_support import (
-    apply_text_edits,
-    change,
+    apply_fix,
     copy_case,
-    edits_for,
     initialize,
     open_document,
+    pull_until,
+    replace_all,
     uri,
 )
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from nextguard.syntax.parse import first_error, parse
-
-
-async def _pull(client: LanguageClient, path: Path) -> list[types.Diagnostic]:
-    report = await client.text_document_diagnostic_async(
-        types.DocumentDiagnosticParams(text_document=types.TextDocumentIdentifier(uri=uri(path)))
-    )
-    return list(getattr(report, "items", []) or [])
-
-
-async def _until(
-    client: LanguageClient, path: Path, wanted: list[str], timeout: float = 20.0
-) -> list[types.Diagnostic]:
-    """Pull the document's diagnostics until their codes are ``wanted`` (the server settles edits
-    in its own time)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        found = await _pull(client, path)
-        if sorted(str(d.code) for d in found) == wanted:
-            return found
-        if loop.time() > deadline:
-            raise AssertionError(f"{path.name}: wanted {wanted}, got {sorted(str(d.code) for d in found)}")
-        await asyncio.sleep(0.05)
-
-
-def _replace_all(client: LanguageClient, path: Path, text: str, fixed: str, version: int) -> None:
-    lines = text.split("\n")
-    end = types.Position(line=len(lines) - 1, character=len(lines[-1]))
-    change(client, path, version, [types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=fixed)])
-
-
-async def _fix(client: LanguageClient, path: Path, text: str, version: int, code: str, title: str) -> str:
-    """Apply the code action titled ``title`` for the first ``code`` diagnostic; returns the text."""
-    diagnostics = [d for d in await _pull(client, path) if d.code == code]
-    result = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri(path)),
-            range=diagnostics[0].range,
-            context=types.CodeActionContext(diagnostics=diagnostics[:1]),
-        )
-    )
-    actions = [a for a in result or [] if isinstance(a, types.CodeAction) and title in a.title]
-    assert actions, [a.title for a in result or [] if isinstance(a, types.CodeAction)]
-    assert actions[0].edit is not None
-    _, edits = edits_for(actions[0].edit, uri(path))
-    fixed = apply_text_edits(text, edits)
-    assert first_error(parse(path, fixed.encode("utf-8")).root_node) is None, fixed
-    _replace_all(client, path, text, fixed, version)
-    return fixed
+# This file tests one rule family; the others also report on its fixtures and have their own tests.
+FAMILY = ("NG3", "NG4")
 
 
 async def _titles(client: LanguageClient, path: Path, diagnostic: types.Diagnostic) -> list[str]:
@@ -90,7 +41,7 @@ async def test_unvalidated_input_is_published_without_a_fix(client: LanguageClie
     await initialize(client, [root])
     actions = root / "app/notes/actions.ts"
     text = open_document(client, actions)
-    found = await _until(client, actions, ["NG301", "NG301"])
+    found = await pull_until(client, actions, ["NG301", "NG301"], FAMILY)
     rename = next(d for d in found if d.message.startswith("Server Action `renameNote`"))
     assert rename.related_information and "db.note.updateMany" in rename.related_information[0].message
     # Only suppression is offered: the schema is the project's to write.
@@ -102,8 +53,8 @@ async def test_unvalidated_input_is_published_without_a_fix(client: LanguageClie
         "  const { title } = NoteInput.parse({ title: formData.get('title') });\n",
     )
     assert validated != text
-    _replace_all(client, actions, text, validated, 2)
-    await _until(client, actions, ["NG301", "NG302"])
+    replace_all(client, actions, 2, text, validated)
+    await pull_until(client, actions, ["NG301", "NG302"], FAMILY)
 
 
 @pytest.mark.asyncio
@@ -112,12 +63,12 @@ async def test_throwing_parse_gets_its_safe_parse_rewrite(client: LanguageClient
     await initialize(client, [root])
     tags = root / "app/tags/actions.ts"
     text = open_document(client, tags)
-    await _until(client, tags, ["NG302"])
-    fixed = await _fix(client, tags, text, 2, "NG302", "safeParse")
+    await pull_until(client, tags, ["NG302"], FAMILY)
+    fixed = await apply_fix(client, tags, text, 2, "NG302", "safeParse")
     assert '    const parsed = TagInput.safeParse({ name: formData.get("name") })\n' in fixed
     assert "    if (!parsed.success) return { errors: parsed.error.flatten().fieldErrors }\n" in fixed
     assert "    const tag = parsed.data" in fixed
-    await _until(client, tags, [])
+    await pull_until(client, tags, [], FAMILY)
 
 
 @pytest.mark.asyncio
@@ -128,7 +79,7 @@ async def test_missing_rate_limit_follows_the_dal_across_files(client: LanguageC
     mail = root / "lib/mail.ts"
     open_document(client, invites)
     mail_text = open_document(client, mail)
-    found = await _until(client, invites, ["NG303", "NG303"])
+    found = await pull_until(client, invites, ["NG303", "NG303"], FAMILY)
     invite = next(d for d in found if "`inviteMember`" in d.message)
     related = invite.related_information or []
     assert any(item.location.uri == uri(mail) and "resend.emails.send" in item.message for item in related)
@@ -141,8 +92,8 @@ async def test_missing_rate_limit_follows_the_dal_across_files(client: LanguageC
         "export async function sendWelcome(to: string) {\n  await checkRateLimit('mail');\n",
     )
     assert limited.count("checkRateLimit") == 2
-    _replace_all(client, mail, mail_text, limited, 2)
-    [left] = await _until(client, invites, ["NG303"])
+    replace_all(client, mail, 2, mail_text, limited)
+    [left] = await pull_until(client, invites, ["NG303"], FAMILY)
     assert "`textMember`" in left.message
 
 
@@ -152,12 +103,12 @@ async def test_revalidate_tag_is_replaced_by_update_tag(client: LanguageClient, 
     await initialize(client, [root])
     notes = root / "app/notes/actions.ts"
     text = open_document(client, notes)
-    await _until(client, notes, ["NG401", "NG401"])
-    fixed = await _fix(client, notes, text, 2, "NG401", "updateTag")
+    await pull_until(client, notes, ["NG401", "NG401"], FAMILY)
+    fixed = await apply_fix(client, notes, text, 2, "NG401", "updateTag")
     assert "  updateTag('notes'); // expect: NG401" in fixed
     # Another action still calls revalidateTag, so the import keeps it and gains updateTag.
     assert "import { revalidatePath, revalidateTag, updateTag } from 'next/cache';" in fixed
-    await _until(client, notes, ["NG401"])
+    await pull_until(client, notes, ["NG401"], FAMILY)
 
 
 @pytest.mark.asyncio
@@ -166,7 +117,7 @@ async def test_parallel_actions_point_at_each_action_call(client: LanguageClient
     await initialize(client, [root])
     toolbar = root / "components/bulk-toolbar.tsx"
     text = open_document(client, toolbar)
-    found = await _until(client, toolbar, ["NG402", "NG402", "NG402"])
+    found = await pull_until(client, toolbar, ["NG402", "NG402", "NG402"], FAMILY)
     pair = next(d for d in found if d.message.startswith("`Promise.all` makes 2 Server Action calls"))
     assert len(pair.related_information or []) == 2
     # Turning the pair into one sequential call each leaves only the .map one.
@@ -175,7 +126,7 @@ async def test_parallel_actions_point_at_each_action_call(client: LanguageClient
         "    await archiveNote(first);\n    await deleteNote(second);\n",
     )
     assert sequential != text
-    _replace_all(client, toolbar, text, sequential, 2)
-    left = await _until(client, toolbar, ["NG402", "NG402"])
+    replace_all(client, toolbar, 2, text, sequential)
+    left = await pull_until(client, toolbar, ["NG402", "NG402"], FAMILY)
     assert sorted(d.message.split(" ")[0] for d in left) == sorted(["`Promise.all`", "`Promise.allSettled`"])
     assert any("once per item" in d.message for d in left)

@@ -9,6 +9,7 @@ imported too.
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,18 +97,41 @@ def _helper_from(index: WorkspaceIndex, summaries: Summaries, path: Path, event:
     return AuthHelper(call, tuple(imports), nullable, clerk and call.startswith("auth("))
 
 
+# Per summaries (weakly), per file: (its epoch, its auth calls by key in source order). A keystroke
+# changes one file's summaries; the other files' auth calls are not listed again.
+_AUTH_CALLS: weakref.WeakKeyDictionary[Summaries, dict[Path, tuple[int, dict[str, list[Event]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _auth_calls(summaries: Summaries, path: Path, units: int) -> dict[str, list[Event]]:
+    cache = _AUTH_CALLS.setdefault(summaries, {})
+    epoch = summaries.file_epoch(path)
+    hit = cache.get(path)
+    if hit is not None and hit[0] == epoch:
+        return hit[1]
+    found: dict[str, list[Event]] = {}
+    for index in range(units):
+        summary = summaries.units.get((path, index))
+        if summary is None:
+            continue
+        for event in summary.events:
+            if event.kind is Kind.AUTH or (event.kind is Kind.CALL and summaries.callee_auth(event)):
+                found.setdefault(event.label.split("(")[0], []).append(event)
+    cache[path] = (epoch, found)
+    return found
+
+
 def choose_helper(index: WorkspaceIndex, summaries: Summaries) -> AuthHelper | None:
     """The auth call the workspace makes most, among those a fix can reproduce elsewhere."""
     counts: Counter[str] = Counter()
     examples: dict[str, list[tuple[Path, Event]]] = {}
-    for (path, _), summary in summaries.units.items():
-        for event in summary.events:
-            is_auth = event.kind is Kind.AUTH or (event.kind is Kind.CALL and summaries.callee_auth(event))
-            if not is_auth:
-                continue
-            key = event.label.split("(")[0]
-            counts[key] += 1
-            examples.setdefault(key, []).append((path, event))
+    for path, units in summaries.file_order():
+        for key, events in _auth_calls(summaries, path, units).items():
+            counts[key] += len(events)
+            listed = examples.setdefault(key, [])
+            if len(listed) < 5:  # only the first five are tried
+                listed.extend((path, event) for event in events[: 5 - len(listed)])
     preferred = [entry.split("#")[-1] for entry in index.config.auth_primitives]
     ordered = sorted(counts, key=lambda key: (key.split(".")[0] not in preferred, -counts[key], key))
     for key in ordered:

@@ -22,7 +22,25 @@ class Style:
 _INDENT = re.compile(rb"^([ \t]+)\S", re.MULTILINE)
 
 
+# The last few files' styles, by the identity of their text and facts: a rule asks once per fix
+# and a keystroke's findings may hold hundreds, all in one file. Identity (not equality) keeps the
+# lookup O(1); a new text is a new object, so an edit can never read a stale style.
+_STYLES: dict[tuple[int, int], tuple[bytes, FileFacts, Style]] = {}
+
+
 def style_of(source: bytes, facts: FileFacts) -> Style:
+    key = (id(source), id(facts))
+    hit = _STYLES.get(key)
+    if hit is not None and hit[0] is source and hit[1] is facts:
+        return hit[2]
+    style = _style_of(source, facts)
+    if len(_STYLES) >= 64:
+        _STYLES.clear()
+    _STYLES[key] = (source, facts, style)
+    return style
+
+
+def _style_of(source: bytes, facts: FileFacts) -> Style:
     quote, semicolon = "'", ";"
     for imported in facts.imports:
         text = source[imported.span.start : imported.span.end]

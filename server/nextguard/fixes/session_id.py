@@ -5,6 +5,7 @@ own terms: the `userId` it already destructured, the `session.user.id` it alread
 from __future__ import annotations
 
 import re
+import weakref
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ from ..workspace.summaries import Summaries
 
 _ID_NAMES = ("userId", "user_id", "uid", "currentUserId", "viewerId")
 _ID_READ = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)((?:\?\.|!?\.)(?:userId|user(?:\?\.|!?\.)id|id))(?![\w$])")
+_ANY_ID_READ = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)(?:\?\.|!?\.)(userId|user(?:\?\.|!?\.)id|id)\b")
 _CTX_KEYS = re.compile(rb"ctx\s*:\s*\{([^{}]*)\}")
 
 
@@ -96,21 +98,48 @@ def helper_id_member(index: WorkspaceIndex, summaries: Summaries, name: str) -> 
     return found
 
 
+# Per index (weakly: a re-indexed workspace starts afresh), per helper word, per file: the text
+# counted and how its callers read the id. An edit replaces one file's text, so only that file is
+# scanned again; the other files' counts are reused across analyses.
+_READS: weakref.WeakKeyDictionary[WorkspaceIndex, dict[bytes, dict[Path, tuple[bytes, Counter[str]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def _helper_id_member(index: WorkspaceIndex, name: str) -> str | None:
     word = name.split(".")[-1].encode()
     pattern = re.compile(rb"(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*await\s+" + re.escape(word) + rb"\(")
+    cache = _READS.setdefault(index, {}).setdefault(word, {})
     counts: Counter[str] = Counter()
-    for source in index.sources.values():
-        if word not in source:
-            continue
-        for match in pattern.finditer(source):
-            variable = re.escape(match.group(1))
-            reads = re.findall(rb"(?<![.\w$])" + variable + rb"(?:\?\.|!?\.)(userId|user(?:\?\.|!?\.)id|id)\b", source)
-            for read in reads:
-                counts[read.decode().replace("?.", ".").replace("!.", ".")] += 1
+    for path, source in index.sources.items():
+        hit = cache.get(path)
+        if hit is None or hit[0] is not source:
+            hit = cache[path] = (source, _id_reads(source, word, pattern))
+        if hit[1]:
+            counts.update(hit[1])  # in file order, as a fresh count: ties go the same way
+    if len(cache) > len(index.sources):
+        for gone in [path for path in cache if path not in index.sources]:
+            del cache[gone]
     if counts:
         return counts.most_common(1)[0][0]
     return None
+
+
+def _id_reads(source: bytes, word: bytes, pattern: re.Pattern[bytes]) -> Counter[str]:
+    found: Counter[str] = Counter()
+    if word not in source:
+        return found
+    declared = [match.group(1) for match in pattern.finditer(source)]
+    if declared:
+        # Every variable's id reads in one pass (not one pass per declaration): a file with
+        # hundreds of `const session = await verifySession()` is read once.
+        reads: dict[bytes, Counter[str]] = {}
+        for read in _ANY_ID_READ.finditer(source):
+            member = read.group(2).decode().replace("?.", ".").replace("!.", ".")
+            reads.setdefault(read.group(1), Counter())[member] += 1
+        for variable in declared:
+            found.update(reads.get(variable, {}))
+    return found
 
 
 def _from_ctx(index: WorkspaceIndex, summaries: Summaries, path: Path, unit: Unit, names: set[str]) -> SessionId | None:

@@ -23,7 +23,7 @@ from ..rules.registry import RULES
 from ..syntax.document import TextChange
 from .actions import FIX_ALL_KIND
 from .convert import encoding_of
-from .session import SHOW_MAP, Session, faulty
+from .session import SHOW_MAP, Session, collect_when_idle, faulty
 from .settings import settings_from
 from .worker import Worker
 
@@ -37,6 +37,8 @@ REINDEX = "nextguard.reindex"
 # Test-only: `NEXTGUARD_TEST_FAULT=NG101` makes that rule raise on every file (tests/lsp use it to
 # show that a broken rule is logged and everything else keeps working). Never set in production.
 FAULT_ENV = "NEXTGUARD_TEST_FAULT"
+# How long a code action waits for the analysis of the newest text the client sent.
+VERSION_WAIT_S = 2.0
 
 log = logging.getLogger(__name__)
 
@@ -123,6 +125,9 @@ class NextguardServer(LanguageServer):
         self.worker: Worker | None = None
         self.shutdown_requested = False
         self._reporting = False
+        # The newest version of each document the client sent (didOpen/didChange), recorded on the
+        # loop as the message is read, before the analysis thread has applied it.
+        self.received: dict[str, int] = {}
 
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
         """pygls reports errors outside requests (a message that does not parse, a notification
@@ -153,6 +158,23 @@ class NextguardServer(LanguageServer):
             raise JsonRpcInvalidParams("the server is not initialized")
         future: Future[T] = worker.submit(lambda: job(session), name)
         return await asyncio.wrap_future(future)
+
+    async def call_current(self, uri: str, job: Callable[[Session], T], name: str, limit: float = VERSION_WAIT_S) -> T:
+        """``call`` for a request whose answer carries the document's version (code actions, fix
+        all): asked again, for up to ``limit`` seconds, until it was computed on the newest text
+        the client sent. A client drops an edit made for an older version: VS Code's save right
+        after a quick fix asks for fix-all while the quick fix's change is still on its way."""
+        wanted = self.received.get(uri)
+        deadline = asyncio.get_running_loop().time() + limit
+        while True:
+            answer, version = await self.call(lambda s: (job(s), s.document_version(uri)), name)
+            latest = self.received.get(uri, wanted)
+            if latest is None or version is None or version >= latest:
+                return answer
+            if asyncio.get_running_loop().time() >= deadline:
+                log.warning("%s for %s answered for version %s; the client sent %s", name, uri, version, latest)
+                return answer
+            await asyncio.sleep(0.01)
 
 
 def rules_from_env() -> tuple[type[Rule], ...]:
@@ -191,7 +213,7 @@ def build_server() -> NextguardServer:
             settings_from(params.initialization_options),
             rules_from_env(),
         )
-        ls.worker = Worker(ls.session.settle, ls.session.report_error)
+        ls.worker = Worker(ls.session.settle, ls.session.report_error, collect_when_idle)
         ls.worker.start()
 
     @server.feature(types.INITIALIZED)
@@ -213,16 +235,20 @@ def build_server() -> NextguardServer:
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: NextguardServer, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
+        ls.received[item.uri] = item.version
         ls.post(lambda session: session.open(item.uri, item.text, item.version), "didOpen")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: NextguardServer, params: types.DidChangeTextDocumentParams) -> None:
         uri, version, changes = params.text_document.uri, params.text_document.version, _changes(params)
+        if version is not None:
+            ls.received[uri] = version
         ls.post(lambda session: session.change(uri, version, changes), "didChange")
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: NextguardServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
+        ls.received.pop(uri, None)
         ls.post(lambda session: session.close(uri), "didClose")
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))
@@ -253,7 +279,7 @@ def build_server() -> NextguardServer:
     async def code_action(ls: NextguardServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         uri, where, context = params.text_document.uri, params.range, params.context
         only = [str(kind) for kind in context.only] if context.only else None
-        return await ls.call(lambda s: s.code_actions(uri, where, context.diagnostics, only), "codeAction")
+        return await ls.call_current(uri, lambda s: s.code_actions(uri, where, context.diagnostics, only), "codeAction")
 
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS, types.CodeLensOptions(resolve_provider=False))
     async def code_lens(ls: NextguardServer, params: types.CodeLensParams) -> list[types.CodeLens]:

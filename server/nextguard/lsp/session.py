@@ -369,6 +369,14 @@ class Session:
         # are skipped; what they own is still freed by reference counting when replaced.
         gc.collect()
         gc.freeze()
+        # What a keystroke allocates (the edited file's facts, summaries, flows) lives until the
+        # next keystroke, so it reaches the oldest generation, and Python's automatic full
+        # collections then came every few keystrokes at 40-150 ms each: the p99. A keystroke makes
+        # no cyclic garbage (measured: 0 unreachable after 30), so full collections wait for the
+        # worker to be idle (``Worker`` runs ``collect_when_idle``); the young generations keep
+        # their default thresholds.
+        young, middle, _ = gc.get_threshold()
+        gc.set_threshold(young, middle, FULL_COLLECTIONS_BY_THRESHOLD)
         if token is not None:
             self.client.progress(token, types.WorkDoneProgressEnd(message=f"{total_files} files"))
 
@@ -681,6 +689,12 @@ class Session:
         folder = self._owner(path)
         return folder.uri_for(path) if folder is not None else str(from_fs_path(str(path)))
 
+    def document_version(self, uri: str) -> int | None:
+        """The version of an open document this session has applied (None: not open)."""
+        path = path_of(uri)
+        document = self.documents.get(path) if path is not None else None
+        return document.version if document is not None else None
+
     def _version(self, path: Path) -> int | None:
         document = self.documents.get(path)
         return document.version if document is not None else None
@@ -920,6 +934,18 @@ class Session:
         if not files:
             return None
         return workspace_edit(files, self.caps.document_changes)
+
+
+# Young-generation collections before Python starts a full one by itself: effectively never (see
+# ``_index``); the worker collects fully when it has been idle.
+FULL_COLLECTIONS_BY_THRESHOLD = 1_000_000
+
+
+def collect_when_idle() -> None:
+    """A full collection while nobody types (garbage from re-indexing, an exception's cycle), then
+    the survivors frozen so the next full collection does not walk them again."""
+    gc.collect()
+    gc.freeze()
 
 
 class _IndexProgress:

@@ -27,10 +27,15 @@ Settle = Callable[[Callable[[], bool]], bool]
 ErrorReport = Callable[[str, BaseException], None]
 
 
+# Seconds without work after which the thread runs its idle job (a full garbage collection).
+IDLE_AFTER_S = 3.0
+
+
 class Worker:
-    def __init__(self, settle: Settle, report: ErrorReport) -> None:
+    def __init__(self, settle: Settle, report: ErrorReport, idle: Callable[[], None] | None = None) -> None:
         self._settle = settle
         self._report = report
+        self._idle = idle
         self._jobs: deque[tuple[Callable[[], Any], Future[Any] | None, str]] = deque()
         self._wake = threading.Condition()
         self._stopped = False
@@ -81,19 +86,36 @@ class Worker:
             profile.dump_stats(target)
 
     def _loop(self) -> None:
+        worked = False  # since the last idle job
         while True:
             with self._wake:
+                idle = False
                 while not self._jobs and not self._resume and not self._stopped:
-                    self._wake.wait()
-                if self._stopped:
+                    waiting = IDLE_AFTER_S if worked and self._idle is not None else None
+                    if not self._wake.wait(waiting) and waiting is not None:
+                        idle = True
+                        break
+                if idle:
+                    batch = []
+                elif self._stopped:
                     batch = list(self._jobs)
                     self._jobs.clear()
                     for _, future, _ in batch:
                         if future is not None:
                             future.cancel()
                     return
-                batch = list(self._jobs)
-                self._jobs.clear()
+                else:
+                    batch = list(self._jobs)
+                    self._jobs.clear()
+            if idle:
+                worked = False
+                try:
+                    assert self._idle is not None
+                    self._idle()
+                except BaseException as error:
+                    self._report("idle", error)
+                continue
+            worked = True
             for job, future, name in batch:
                 if future is not None and not future.set_running_or_notify_cancel():
                     continue

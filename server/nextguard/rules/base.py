@@ -32,6 +32,29 @@ class RuleDoc:
 
 
 class Rule:
+    """A rule. What ``check`` may read, so the language server's incremental updates stay right
+    (``Analysis.update`` returns the files whose findings may have changed; the server keeps every
+    other file's findings as they were):
+
+    - the file's own facts and source (``analysis.index.modules[path]``, ``.sources[path]``);
+    - summaries and flows of any unit, through ``analysis.summaries`` (``unit``, ``flow``,
+      ``callee_summary``, trails...): an edit dirties every unit whose summary came out different
+      and everything that depends on it;
+    - what other modules export and import, through the index's resolution (``index.target``,
+      ``binding_in``, ``importers_of``): a change to a file's names, exports or imports dirties
+      every file;
+    - layouts above a page and pages below a layout (``index.app_kind``): dirtied together;
+    - workspace-wide values through ``analysis.memo`` / ``auth_helper`` / ``proxy_with_auth``:
+      recomputed after every edit; use them for how a fix is written, not for whether a finding
+      exists in another file than the one edited.
+
+    Reading another file's facts or text directly (not through the above) for deciding whether a
+    finding exists is not tracked: such a rule must add that dependency to ``Analysis.update``.
+    ``check`` must be a pure function of what it reads (no state kept between calls).
+    tests/test_incremental.py runs every registered rule through random keystrokes and compares the
+    findings kept for files that were not dirtied with a fresh analysis: add a fixture case there
+    when a rule reads across files in a new way."""
+
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]

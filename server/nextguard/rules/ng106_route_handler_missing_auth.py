@@ -42,7 +42,7 @@ handlers that do check, only too late (NG102).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..analysis import Analysis
 from ..fixes.auth_guard import auth_fixes, trail_related
@@ -75,7 +75,7 @@ class RouteHandlerMissingAuth(Rule):
                 continue
             if machine_or_role_endpoint(index, summaries, path, unit, evidence=True) is not None:
                 continue
-            if not summary.mutates and PUBLIC_SEGMENTS & set(PurePosixPath(index.rel(path)).parts):
+            if not summary.mutates and PUBLIC_SEGMENTS & set(index.rel_parts(path)):
                 continue  # an Open Graph image, a well-known file, a feed: public by design
             if public_api(index, path, unit):
                 continue

@@ -64,6 +64,7 @@ class WorkspaceIndex:
         self.sources = sources
         self.resolver = ModuleResolver(root, modules.keys())
         self._rel: dict[Path, str] = {}
+        self._rel_parts: dict[Path, tuple[str, ...]] = {}
         # Workspace-wide answers rules compute once per analysis (cleared whenever a file changes).
         self.memo: dict[object, object] = {}
         self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
@@ -80,16 +81,24 @@ class WorkspaceIndex:
             self._rel[path] = cached
         return cached
 
+    def rel_parts(self, path: Path) -> tuple[str, ...]:
+        """``PurePosixPath(rel(path)).parts``, kept: rules ask for every endpoint on every keystroke
+        and building the path object was a tenth of a keystroke's rule time."""
+        cached = self._rel_parts.get(path)
+        if cached is None:
+            cached = self._rel_parts[path] = PurePosixPath(self.rel(path)).parts
+        return cached
+
     def app_kind(self, path: Path) -> str | None:
         """``page``, ``layout``, ``route`` … for App Router special files, else None."""
-        parts = PurePosixPath(self.rel(path)).parts
+        parts = self.rel_parts(path)
         if "app" not in parts[:-1]:
             return None
         stem = parts[-1].split(".")[0]
         return stem if stem in SPECIAL_APP_FILES else None
 
     def in_app_dir(self, path: Path) -> bool:
-        parts = PurePosixPath(self.rel(path)).parts
+        parts = self.rel_parts(path)
         return "app" in parts[:-1] or "pages" in parts[:-1]
 
     def is_outside_bundle(self, path: Path) -> bool:

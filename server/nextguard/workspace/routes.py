@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..facts.model import Unit
 from ..model import Span
@@ -143,17 +143,17 @@ _AUTH_SEGMENTS = frozenset({"auth", "callback", "callbacks", "oauth", "saml", "s
 def auth_flow_route(index: WorkspaceIndex, path: Path) -> bool:
     """A route under an auth segment (`api/auth/…`, `…/callback`, `saml/`) or named for a sign-in
     flow (`reset-password`, `verify-email`, `magic-link`): public by nature, like sign-in actions."""
-    parts = PurePosixPath(index.rel(path)).parts[:-1]
+    parts = index.rel_parts(path)[:-1]
     return any(part in _AUTH_SEGMENTS or vocab.AUTH_FLOW_ACTION_NAME.match(part) for part in parts)
 
 
 def is_cron(index: WorkspaceIndex, path: Path) -> bool:
-    parts = PurePosixPath(index.rel(path)).parts
+    parts = index.rel_parts(path)
     return any(part in ("cron", "crons", "cronjobs", "jobs") for part in parts)
 
 
 def is_webhook(index: WorkspaceIndex, path: Path) -> bool:
-    return any("webhook" in part for part in PurePosixPath(index.rel(path)).parts)
+    return any("webhook" in part for part in index.rel_parts(path))
 
 
 # Wrappers whose name says they authenticate a machine, not a user (`withCron`, `verifyQstash…`,
@@ -172,7 +172,7 @@ def machine_or_role_endpoint(
     not: a webhook or cron job authenticated by a signature or secret, a test-only route, an
     admin-only route (authorized by role, not ownership). With ``evidence``, a cron or webhook
     path alone is not enough: the handler or its wrapper must show the check."""
-    parts = PurePosixPath(index.rel(path)).parts
+    parts = index.rel_parts(path)
     if any(part in _TEST_SEGMENTS for part in parts):
         return "a test-only route"
     if secret_authenticated(index, summaries, path, unit):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..facts.model import Call, FileFacts, Local, Unit
 from .calls import Event, Kind
@@ -112,7 +112,7 @@ def first_data_after(summaries: Summaries, summary: Summary, offset: int) -> Eve
 
 
 def is_middleware(index: WorkspaceIndex, path: Path) -> bool:
-    return PurePosixPath(index.rel(path)).name.startswith(("middleware.", "proxy."))
+    return index.rel_parts(path)[-1].startswith(("middleware.", "proxy."))
 
 
 def identity_name(local: Local) -> str:

@@ -16,7 +16,7 @@ them — the *cone* — is solved again; nothing outside the cone can depend on 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import UnitFlow, bails_on, returns_identity, unit_flow
 from .index import WorkspaceIndex
 from .ownership import owner_keys, scope_points, unscoped_sites
+from .unchanged import untouched_bindings, untouched_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +64,23 @@ class Summary:
 Node = UnitKey | NameKey
 
 
+def _solved(summary: Summary) -> tuple[object, ...]:
+    """Everything rules can read of a summary, for telling whether an update changed it."""
+    return (
+        tuple(summary.events),
+        summary.enforces,
+        summary.validates,
+        summary.auth,
+        summary.data,
+        summary.mutates,
+        summary.unguarded,
+        summary.flow,
+        summary.guards,
+        summary.checks_owner,
+        tuple(sorted(summary.unscoped.items())),
+    )
+
+
 class Summaries:
     def __init__(self, index: WorkspaceIndex) -> None:
         self.index = index
@@ -80,6 +98,12 @@ class Summaries:
         self._file_units: dict[Path, int] = {}
         self._file_names: dict[Path, set[NameKey]] = {}
         self._file_chain_edges: dict[Path, list[tuple[NameKey, NameKey]]] = {}
+        # After ``update``: the re-solved units whose summaries differ, with what depends on them.
+        self.last_changed: set[UnitKey] = set()
+        self.last_kept = 0  # after ``update``: units whose solved summaries were kept (untouched)
+        # Per file, the update that last changed one of its units' summaries (see ``file_epoch``).
+        self._epochs: dict[Path, int] = {}
+        self._epoch = 0
         for path in index.modules:
             self._add_file(path)
         self._solve(set(self.units), {name for path in index.modules for name in self._names_of(path)})
@@ -184,39 +208,120 @@ class Summaries:
                 return event.mutation if callee is None else callee.mutates
         return False
 
-    def update(self, paths: Iterable[Path]) -> set[UnitKey]:
+    def update(
+        self, paths: Iterable[Path], previous: Mapping[Path, tuple[FileFacts, bytes]] | None = None
+    ) -> set[UnitKey]:
         """Files whose facts changed (or were added or removed) in the index, or whose calls must be
         classified again: re-classify their calls and solve their cone again. Returns the units
-        whose summaries were recomputed."""
+        whose summaries were recomputed.
+
+        ``previous``: for files whose names, exports and imports did not change, their facts and
+        text before the edit. Their functions the edit did not touch (``unchanged.py``) keep their
+        solved summaries and are not a starting point of the cone: a keystroke in one function of
+        a DAL re-solves what depends on that function (and on those after it, whose offsets moved),
+        not what depends on the whole file."""
         changed = set(paths)
         self.classifier.forget()
+        keep_units, keep_names = self._untouched(previous or {})
+        before = {
+            (path, index): _solved(self.units[(path, index)])
+            for path in changed
+            for index in range(self._file_units.get(path, 0))
+            if (path, index) in self.units
+        }
         start: set[Node] = set()
+        kept: dict[UnitKey, Summary] = {}
+        old_counts = {path: self._file_units.get(path, 0) for path in changed}
         for path in changed:
-            start.update(self._file_names.pop(path, ()))
+            start.update(name for name in self._file_names.pop(path, ()) if name not in keep_names)
             for index in range(self._file_units.pop(path, 0)):
                 key = (path, index)
-                start.update(self._unit_names.get(key, ()))
+                if key in keep_units and key in self.units:
+                    kept[key] = self.units[key]
+                else:
+                    start.update(self._unit_names.get(key, ()))
                 self._remove_unit(key)
             for target, user in self._file_chain_edges.pop(path, ()):
                 self._chain_users[target].discard(user)
         for path in changed:
             if path in self.index.modules:
                 self._add_file(path)
-                start.update((path, index) for index in range(self._file_units[path]))
-                start.update(self._file_names[path])
+                for index in range(self._file_units[path]):
+                    key = (path, index)
+                    old_summary = kept.get(key)
+                    if old_summary is not None and old_summary.events == self.units[key].events:
+                        self.units[key] = old_summary  # solved already, from the same inputs
+                    else:
+                        kept.pop(key, None)
+                        start.add(key)
+                        start.update(self._unit_names.get(key, ()))
+                start.update(name for name in self._file_names[path] if name not in keep_names)
         units, names = self._cone(start)
         for key in units:
+            if key not in before:
+                before[key] = _solved(self.units[key])
             self.units[key].reset()
+        auth_before = {name: self._binding_auth.get(name) for name in names}
         for name in names:
             self._binding_auth.pop(name, None)
         for key in units:
             self._flows.pop(key, None)
         for path in changed:
-            for key in [key for key in self._flows if key[0] == path]:
-                del self._flows[key]
+            for index in range(max(self._file_units.get(path, 0), old_counts.get(path, 0))):
+                if (path, index) not in kept:
+                    self._flows.pop((path, index), None)
         self._trails.clear()
         self._solve(units, names)
+        self.last_changed = self._changed_since(units, names, before, auth_before)
+        self.last_kept = len(kept)
+        self._epoch += 1
+        for path in changed | {key[0] for key in self.last_changed}:
+            self._epochs[path] = self._epoch
         return units
+
+    def _untouched(self, previous: Mapping[Path, tuple[FileFacts, bytes]]) -> tuple[set[UnitKey], set[NameKey]]:
+        units: set[UnitKey] = set()
+        names: set[NameKey] = set()
+        for path, (old, old_source) in previous.items():
+            new = self.index.modules.get(path)
+            if new is None:
+                continue
+            same = untouched_units(old, old_source, new, self.index.sources.get(path, b""))
+            units.update((path, index) for index in same)
+            for name in untouched_bindings(old, new, same):
+                names.add((path, name))
+                names.update((path, f"{name}.{member}") for member in new.bindings[name].members)
+        return units, names
+
+    def file_epoch(self, path: Path) -> int:
+        """A number that changes whenever what this file's units' summaries say may have changed
+        (their events, flags, or the auth of what they call): a key for per-file caches that
+        outlive an update."""
+        return self._epochs.get(path, 0)
+
+    def file_order(self) -> Iterable[tuple[Path, int]]:
+        """Each file with its unit count, in the order ``units`` holds their units."""
+        return self._file_units.items()
+
+    def _changed_since(
+        self,
+        units: set[UnitKey],
+        names: set[NameKey],
+        before: dict[UnitKey, tuple[object, ...]],
+        auth_before: dict[NameKey, bool | None],
+    ) -> set[UnitKey]:
+        """Of the units just solved again, those whose findings may differ: the ones whose summary
+        (events with their spans, every solved flag, the unscoped trails) or whose names' wrapper
+        auth changed, and every unit that (transitively) depends on one of those. A keystroke in
+        a comment of a widely called helper changes nothing here, so nothing beyond its file is
+        re-checked."""
+        start: set[Node] = {key for key in units if before.get(key) != _solved(self.units[key])}
+        start.update(name for name in names if auth_before.get(name) != self._binding_auth.get(name))
+        start.update(key for key in before if key not in self.units)  # units that are gone
+        if not start:
+            return set()
+        affected, _ = self._cone(start)
+        return affected & units | {key for key in start if isinstance(key[1], int) and key in self.units}
 
     # -- the graph ----------------------------------------------------------------------------------
 
