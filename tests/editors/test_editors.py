@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import shutil
 import subprocess
 import sys
@@ -111,3 +112,9 @@ def test_vscode_settings_match_schema() -> None:
         assert key in settings, f"clients/vscode/package.json does not contribute {key}"
         assert settings[key]["description"] == description, f"{key}: description differs from the schema"
     assert set(settings) - set(expected) == {"nextguard.path", "nextguard.trace.server"}
+    # ...and sends every one of them to the server.
+    source = (root / "clients" / "vscode" / "src" / "settings.ts").read_text(encoding="utf-8")
+    block = re.search(r"SERVER_KEYS = \[(.*?)\]", source, re.S)
+    assert block is not None
+    sent = set(re.findall(r"'([^']+)'", block.group(1)))
+    assert {key.removeprefix("nextguard.") for key in expected} | {"logLevel"} == sent
