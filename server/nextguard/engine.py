@@ -3,12 +3,15 @@ through here (the server keeps the ``Workspace`` and feeds it edits)."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tree_sitter import Tree
 
 from .analysis import Analysis
+from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
@@ -26,27 +29,48 @@ Progress = Callable[[int, int], None]
 def load_file(path: Path, data: bytes) -> tuple[FileFacts, Notice | None]:
     tree = parse(path, data)
     facts = extract(path, data, tree)
-    notice = None
-    if facts.syntax_error is not None:
-        row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
-        notice = Notice(path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
-    return facts, notice
+    return facts, _syntax_notice(facts)
+
+
+def _syntax_notice(facts: FileFacts) -> Notice | None:
+    if facts.syntax_error is None:
+        return None
+    row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
+    return Notice(facts.path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
 
 
 def build_index(
-    root: Path, config: Config, files: Iterable[Path], notices: list[Notice], progress: Progress | None = None
+    root: Path,
+    config: Config,
+    files: Iterable[Path],
+    notices: list[Notice],
+    progress: Progress | None = None,
+    cache: FactsCache | None = None,
 ) -> WorkspaceIndex:
+    """Read, parse and extract every file. With ``cache``, facts of content seen before are
+    decoded from it instead of extracted, and new facts are added to it."""
     modules: dict[Path, FileFacts] = {}
     sources: dict[Path, bytes] = {}
     files = list(files)
     for done, path in enumerate(files, 1):
+        # The stat comes before the read: an edit after it changes the stat the cache stores.
+        stat = _stat(path) if cache is not None else None
         data, notice = read_source(path)
         if notice is not None:
             notices.append(notice)
         if data is None:
             continue
         try:
-            facts, syntax = load_file(path, data)
+            if cache is None:
+                facts, syntax = load_file(path, data)
+            else:
+                ident = cache.identify(path, data, stat)
+                cached = cache.get(ident, path, data)
+                if cached is None:
+                    facts, syntax = load_file(path, data)
+                    cache.put(ident, facts)
+                else:
+                    facts, syntax = cached, _syntax_notice(cached)
         except (ValueError, RecursionError) as error:  # a file tree-sitter cannot take
             notices.append(Notice(path, "unreadable", f"could not be parsed: {error}"))
             continue
@@ -115,9 +139,12 @@ def analyze(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     progress: Progress | None = None,
+    cache: bool = False,
+    cache_dir: Path | None = None,
 ) -> Report:
     """Analyse the workspace that holds each path and report the findings inside the paths.
-    Raises ``ConfigError`` for an invalid config."""
+    With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the workspace
+    root, or under ``cache_dir``. Raises ``ConfigError`` for an invalid config."""
     report = Report()
     roots: dict[Path, list[Path]] = {}
     for given in paths:
@@ -132,12 +159,70 @@ def analyze(
         root_config = config if config is not None else load_config(root)
         discovery = discover(root, ignore_globs=root_config.ignore)
         report.notices.extend(discovery.notices)
-        index = build_index(root, root_config, discovery.files, report.notices, progress)
-        analysis = Analysis(index)
-        in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
-        report.files_analysed += len(in_scope)
-        report.findings.extend(run_rules(analysis, in_scope, rules, report.notices))
+        if cache:
+            part = _analyze_cached(
+                root, root_config, discovery.files, discovery.notices, scopes, rules, progress, cache_dir
+            )
+        else:
+            part = _analyze_root(root, root_config, discovery.files, scopes, rules, progress)
+        report.notices.extend(part.notices)
+        report.findings.extend(part.findings)
+        report.files_analysed += part.files_analysed
     return report
+
+
+def _analyze_root(
+    root: Path,
+    config: Config,
+    files: list[Path],
+    scopes: list[Path],
+    rules: Sequence[type[Rule]],
+    progress: Progress | None,
+    facts_cache: FactsCache | None = None,
+) -> Report:
+    part = Report()
+    index = build_index(root, config, files, part.notices, progress, facts_cache)
+    analysis = Analysis(index)
+    in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
+    part.files_analysed = len(in_scope)
+    part.findings = run_rules(analysis, in_scope, rules, part.notices)
+    return part
+
+
+def _analyze_cached(
+    root: Path,
+    config: Config,
+    files: list[Path],
+    discovery_notices: list[Notice],
+    scopes: list[Path],
+    rules: Sequence[type[Rule]],
+    progress: Progress | None,
+    cache_dir: Path | None,
+) -> Report:
+    """``_analyze_root`` through the cache: the stored report when nothing it depends on changed,
+    else an analysis that decodes the facts of unchanged content instead of extracting them."""
+    directory = cache_dir_for(root, cache_dir)
+    results = ResultCache.open(directory)
+    question = (repr(config), tuple(rule.code for rule in rules), tuple(sorted(os.fspath(s) for s in scopes)))
+    replayed = results.replay(question, files, discovery_notices)
+    if replayed is not None:
+        return replayed
+    facts_cache = FactsCache.load(directory)
+    started = time.time_ns()
+    recorder = Recorder()
+    with recorder.recording():
+        part = _analyze_root(root, config, files, scopes, rules, progress, facts_cache)
+    facts_cache.save()
+    results.store(question, files, discovery_notices, recorder, root, part, started)
+    return part
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 class Workspace:
