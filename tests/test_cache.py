@@ -45,7 +45,7 @@ def _age(root: Path, when: float = HOUR_AGO) -> None:
 @pytest.fixture
 def app(tmp_path: Path) -> Path:
     root = tmp_path / "acme-notes"
-    shutil.copytree(ACME, root)
+    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(CACHE_DIR_NAME))
     _age(root)
     return root
 
@@ -56,17 +56,17 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.extracted: list[Path] = []
         self.analyses = 0
-        real_load, real_root = engine.load_file, engine._analyze_root
+        real_extract, real_root = engine.extract, engine._analyze_root
 
-        def load(path: Path, data: bytes):  # type: ignore[no-untyped-def]
+        def extract(path: Path, data: bytes, tree):  # type: ignore[no-untyped-def]
             self.extracted.append(path)
-            return real_load(path, data)
+            return real_extract(path, data, tree)
 
         def analyse(*args, **kwargs):  # type: ignore[no-untyped-def]
             self.analyses += 1
             return real_root(*args, **kwargs)
 
-        monkeypatch.setattr(engine, "load_file", load)
+        monkeypatch.setattr(engine, "extract", extract)
         monkeypatch.setattr(engine, "_analyze_root", analyse)
 
     def reset(self) -> None:

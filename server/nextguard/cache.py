@@ -217,6 +217,10 @@ class FactsCache:
 
         self.used[ident] = codec().encode(facts)
 
+    def put_encoded(self, ident: bytes, encoded: Any) -> None:
+        """Facts a worker process extracted and encoded already."""
+        self.used[ident] = encoded
+
     def save(self) -> None:
         """Keep what this run used, for the files it saw: the pack does not grow with history."""
         if self.misses == 0 and self.seen == self.stats and len(self.used) == len(self.entries):

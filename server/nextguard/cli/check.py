@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..engine import analyze
+from ..engine import analyze, default_jobs
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
 from ..syntax.parse import first_error, parse
@@ -28,6 +28,7 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     fixed = 0
     cache_dir = args.cache_dir.resolve() if args.cache_dir is not None else None
+    jobs = args.jobs if args.jobs > 0 else default_jobs()
     with _progress(enabled=sys.stderr.isatty() and not args.no_progress) as progress, _no_gc():
         report = analyze(
             paths,
@@ -36,6 +37,7 @@ def run_check(args: argparse.Namespace) -> int:
             progress=progress,
             cache=not args.no_cache,
             cache_dir=cache_dir,
+            jobs=jobs,
         )
         if args.fix:
             # Fixes can enable each other (an import added once serves two findings): repeat until
@@ -52,6 +54,7 @@ def run_check(args: argparse.Namespace) -> int:
                     progress=progress,
                     cache=not args.no_cache,
                     cache_dir=cache_dir,
+                    jobs=jobs,
                 )
     for notice in report.notices:
         message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")

@@ -52,6 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="neither read nor write the cache (.nextguard_cache/ in the workspace)"
     )
     check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for parsing a large workspace (default: one per CPU; 1: none)",
+    )
+    check.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
     )
 

@@ -34,7 +34,7 @@ Encoder = Callable[[Any], Any]
 
 class _Generator:
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"Path": Path, "LineIndex": LineIndex}
+        self.namespace: dict[str, Any] = {"Path": Path, "LineIndex": LineIndex, "_new": object.__new__}
         self.encoders: dict[type, str] = {}
         self.decoders: dict[type, str] = {}
         self.sources: list[str] = []
@@ -120,8 +120,20 @@ class _Generator:
             parts = [self.encode(hints[f.name], f"v.{f.name}") or f"v.{f.name}" for f in carried]
             lines.append("    return (" + "".join(f"{p}, " for p in parts) + ")")
         else:
-            parts = [f"{f.name}=" + (self.decode(hints[f.name], f"v[{i}]") or f"v[{i}]") for i, f in enumerate(carried)]
-            lines.append(f"    return {cls.__name__}_cls(" + ", ".join(parts) + ")")
+            values = [self.decode(hints[f.name], f"v[{i}]") or f"v[{i}]" for i, f in enumerate(carried)]
+            slots = getattr(cls, "__slots__", None)
+            if slots is not None and not hasattr(cls, "__post_init__") and len(carried) == len(dataclasses.fields(cls)):
+                # Past the constructor: a frozen dataclass's __init__ sets each field through
+                # object.__setattr__ by keyword, twice the cost of the slot descriptors.
+                lines.append(f"    o = _new({cls.__name__}_cls)")
+                for f, value in zip(carried, values, strict=True):
+                    setter = f"{cls.__name__}_set_{f.name}"
+                    self.namespace[setter] = getattr(cls, f.name).__set__
+                    lines.append(f"    {setter}(o, {value})")
+                lines.append("    return o")
+            else:
+                parts = [f"{f.name}={value}" for f, value in zip(carried, values, strict=True)]
+                lines.append(f"    return {cls.__name__}_cls(" + ", ".join(parts) + ")")
         self.sources.append("\n".join(lines))
         return function
 
