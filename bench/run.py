@@ -148,7 +148,9 @@ def _package_version(path: Path) -> str | None:
 
 def _run_version(command: list[str]) -> str | None:
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=120)
+        # Semgrep asks the network for a newer version unless told not to.
+        env = {**os.environ, "SEMGREP_ENABLE_VERSION_CHECK": "0", "SEMGREP_SEND_METRICS": "off"}
+        result = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     except (OSError, subprocess.TimeoutExpired):
         return None
     lines = result.stdout.strip().splitlines()
