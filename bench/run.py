@@ -443,17 +443,25 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         results.append(bench_corpus(corpus, args.runs, tools, eslint, semgrep))
         print(f"  {time.perf_counter() - started:.0f} s", file=sys.stderr)
+        write_report(args.out_dir, results, info, args.runs, None, final=False)  # what exists, if stopped later
     lsp = None if args.no_lsp else run_lsp(args.out_dir)
-    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-
-    report = markdown(results, info, args.runs, lsp)
-    print(report)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    (args.out_dir / "report.md").write_text(report, encoding="utf-8")
-    payload = {"machine": info, "runs": args.runs, "results": results, "lsp": lsp and lsp.get("results", lsp)}
-    (args.out_dir / "report.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    print(write_report(args.out_dir, results, info, args.runs, lsp, final=True))
     print(f"wrote {args.out_dir / 'report.md'} and {args.out_dir / 'report.json'}", file=sys.stderr)
     return 0
+
+
+def write_report(
+    out_dir: Path, results: list[dict[str, Any]], info: dict[str, Any], runs: int, lsp: Any, *, final: bool
+) -> str:
+    info["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    report = markdown(results, info, runs, lsp)
+    if not final:
+        report += "\n(Partial: the run was still going when this was written.)\n"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.md").write_text(report, encoding="utf-8")
+    payload = {"machine": info, "runs": runs, "results": results, "lsp": lsp and lsp.get("results", lsp)}
+    (out_dir / "report.json").write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
+    return report
 
 
 if __name__ == "__main__":
