@@ -69,8 +69,9 @@ class Timing:
         return max(self.rss_kib) / 1024
 
 
-def run_child(command: list[str], cwd: Path) -> tuple[float, int, str, int]:
-    """Run one whole process; returns (wall seconds, peak RSS KiB, stdout, exit status).
+def run_child(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, str, int]:
+    """Run one whole process; returns (wall seconds, peak RSS KiB, stdout, exit status). An exit
+    status outside ``ok_codes`` raises ``SystemExit`` with the end of its stderr.
 
     ``os.wait4`` gives this child's own rusage, so ``ru_maxrss`` is its peak RSS (KiB on Linux)."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -82,7 +83,7 @@ def run_child(command: list[str], cwd: Path) -> tuple[float, int, str, int]:
         out.seek(0)
         err.seek(0)
         stdout = out.read().decode("utf-8", "replace")
-        if process.returncode != 0:
+        if process.returncode not in ok_codes:
             stderr = err.read().decode("utf-8", "replace")
             raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-2000:]}")
     return seconds, int(usage.ru_maxrss), stdout, process.returncode

@@ -3,12 +3,17 @@ through here (the server keeps the ``Workspace`` and feeds it edits)."""
 
 from __future__ import annotations
 
+import marshal
+import multiprocessing
+import os
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from tree_sitter import Tree
 
 from .analysis import Analysis
+from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
@@ -26,37 +31,155 @@ Progress = Callable[[int, int], None]
 def load_file(path: Path, data: bytes) -> tuple[FileFacts, Notice | None]:
     tree = parse(path, data)
     facts = extract(path, data, tree)
-    notice = None
-    if facts.syntax_error is not None:
-        row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
-        notice = Notice(path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
-    return facts, notice
+    return facts, _syntax_notice(facts)
+
+
+def _syntax_notice(facts: FileFacts) -> Notice | None:
+    if facts.syntax_error is None:
+        return None
+    row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
+    return Notice(facts.path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
 
 
 def build_index(
-    root: Path, config: Config, files: Iterable[Path], notices: list[Notice], progress: Progress | None = None
+    root: Path,
+    config: Config,
+    files: Iterable[Path],
+    notices: list[Notice],
+    progress: Progress | None = None,
+    cache: FactsCache | None = None,
+    jobs: int = 1,
 ) -> WorkspaceIndex:
-    modules: dict[Path, FileFacts] = {}
-    sources: dict[Path, bytes] = {}
+    """Read, parse and extract every file. With ``cache``, facts of content seen before are
+    decoded from it instead of extracted, and new facts are added to it. With ``jobs`` > 1 and
+    enough files to extract, the parsing and extraction run in that many worker processes."""
     files = list(files)
+    total = len(files)
+    found: list[tuple[Path, bytes, FileFacts | None, bytes]] = []  # path, text, facts if cached, content id
+    per_file: dict[Path, list[Notice]] = {}
     for done, path in enumerate(files, 1):
+        # The stat comes before the read: an edit after it changes the stat the cache stores.
+        stat = _stat(path) if cache is not None else None
         data, notice = read_source(path)
         if notice is not None:
-            notices.append(notice)
+            per_file.setdefault(path, []).append(notice)
         if data is None:
             continue
-        try:
-            facts, syntax = load_file(path, data)
-        except (ValueError, RecursionError) as error:  # a file tree-sitter cannot take
-            notices.append(Notice(path, "unreadable", f"could not be parsed: {error}"))
+        facts: FileFacts | None = None
+        ident = b""
+        if cache is not None:
+            ident = cache.identify(path, data, stat)
+            facts = cache.get(ident, path, data)
+        found.append((path, data, facts, ident))
+        if progress is not None and facts is not None:
+            progress(done, total)
+
+    missing = [i for i, item in enumerate(found) if item[2] is None]
+    extracted: dict[int, FileFacts | str] = {}
+    if jobs > 1 and len(missing) >= PARALLEL_MIN_FILES:
+        extracted = _extract_parallel([(found[i][0], found[i][1]) for i in missing], jobs, cache, found, missing)
+    done_count = total - len(missing)
+    for position in missing:
+        path, data, _, ident = found[position]
+        result = extracted.get(position)
+        if result is None:
+            try:
+                result = extract(path, data, parse(path, data))
+            except (ValueError, RecursionError) as error:  # a file tree-sitter cannot take
+                result = str(error)
+            if cache is not None and not isinstance(result, str):
+                cache.put(ident, result)
+        if isinstance(result, str):
+            per_file.setdefault(path, []).append(Notice(path, "unreadable", f"could not be parsed: {result}"))
+            found[position] = (path, data, None, ident)
             continue
+        found[position] = (path, data, result, ident)
+        done_count += 1
+        if progress is not None:
+            progress(done_count, total)
+
+    modules: dict[Path, FileFacts] = {}
+    sources: dict[Path, bytes] = {}
+    by_path = {item[0]: item for item in found}
+    for path in files:
+        # Notices in file order, as a serial run gives them: the read's, then the parse's.
+        notices.extend(per_file.get(path, ()))
+        item = by_path.get(path)
+        if item is None or item[2] is None:
+            continue
+        facts = item[2]
+        syntax = _syntax_notice(facts)
         if syntax is not None:
             notices.append(syntax)
         modules[path] = facts
-        sources[path] = data
-        if progress is not None:
-            progress(done, len(files))
+        sources[path] = item[1]
     return WorkspaceIndex(root, config, modules, sources)
+
+
+# Below this many files to extract, starting workers costs more than it saves.
+PARALLEL_MIN_FILES = 300
+_CHUNK = 48
+_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never pickled)
+
+
+def _extract_chunk(bounds: tuple[int, int]) -> bytes:
+    """In a worker: parse, extract and encode ``_WORK[start:end]``; marshal is the cheap way back."""
+    from .facts.codec import codec
+
+    encode = codec().encode
+    out: list[tuple[int, object]] = []
+    for position in range(*bounds):
+        path, data = _WORK[position]
+        try:
+            out.append((position, encode(extract(path, data, parse(path, data)))))
+        except (ValueError, RecursionError) as error:
+            out.append((position, str(error)))
+    return marshal.dumps(out)
+
+
+def _extract_parallel(
+    work: list[tuple[Path, bytes]],
+    jobs: int,
+    cache: FactsCache | None,
+    found: list[tuple[Path, bytes, FileFacts | None, bytes]],
+    missing: list[int],
+) -> dict[int, FileFacts | str]:
+    """Facts (or a parse error's text) by position in ``found``; whatever a worker did not
+    deliver is left out, for the caller to extract itself."""
+    from .facts.codec import codec
+
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return {}
+    global _WORK
+    _WORK = work
+    decode = codec().decode
+    results: dict[int, FileFacts | str] = {}
+    chunks = [(start, min(start + _CHUNK, len(work))) for start in range(0, len(work), _CHUNK)]
+    try:
+        with multiprocessing.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
+            for blob in pool.imap_unordered(_extract_chunk, chunks):
+                for position, value in marshal.loads(blob):
+                    target = missing[position]
+                    path, data, _, ident = found[target]
+                    if isinstance(value, str):
+                        results[target] = value
+                        continue
+                    results[target] = decode(value, path, data)
+                    if cache is not None:
+                        cache.put_encoded(ident, value)
+    except (OSError, ValueError, EOFError, RuntimeError, multiprocessing.ProcessError):
+        pass  # no workers here (a sandbox, no /dev/shm) or one died: the rest is extracted serially
+    finally:
+        _WORK = []
+    return results
+
+
+def default_jobs() -> int:
+    """Worker processes for a CLI scan: the CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 def run_rules(
@@ -115,9 +238,14 @@ def analyze(
     select: Sequence[str] = (),
     ignore: Sequence[str] = (),
     progress: Progress | None = None,
+    cache: bool = False,
+    cache_dir: Path | None = None,
+    jobs: int = 1,
 ) -> Report:
     """Analyse the workspace that holds each path and report the findings inside the paths.
-    Raises ``ConfigError`` for an invalid config."""
+    With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the workspace
+    root, or under ``cache_dir``. ``jobs`` > 1 parses and extracts large workspaces in that many
+    worker processes. Raises ``ConfigError`` for an invalid config."""
     report = Report()
     roots: dict[Path, list[Path]] = {}
     for given in paths:
@@ -132,12 +260,72 @@ def analyze(
         root_config = config if config is not None else load_config(root)
         discovery = discover(root, ignore_globs=root_config.ignore)
         report.notices.extend(discovery.notices)
-        index = build_index(root, root_config, discovery.files, report.notices, progress)
-        analysis = Analysis(index)
-        in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
-        report.files_analysed += len(in_scope)
-        report.findings.extend(run_rules(analysis, in_scope, rules, report.notices))
+        if cache:
+            part = _analyze_cached(
+                root, root_config, discovery.files, discovery.notices, scopes, rules, progress, cache_dir, jobs
+            )
+        else:
+            part = _analyze_root(root, root_config, discovery.files, scopes, rules, progress, jobs=jobs)
+        report.notices.extend(part.notices)
+        report.findings.extend(part.findings)
+        report.files_analysed += part.files_analysed
     return report
+
+
+def _analyze_root(
+    root: Path,
+    config: Config,
+    files: list[Path],
+    scopes: list[Path],
+    rules: Sequence[type[Rule]],
+    progress: Progress | None,
+    facts_cache: FactsCache | None = None,
+    jobs: int = 1,
+) -> Report:
+    part = Report()
+    index = build_index(root, config, files, part.notices, progress, facts_cache, jobs)
+    analysis = Analysis(index)
+    in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
+    part.files_analysed = len(in_scope)
+    part.findings = run_rules(analysis, in_scope, rules, part.notices)
+    return part
+
+
+def _analyze_cached(
+    root: Path,
+    config: Config,
+    files: list[Path],
+    discovery_notices: list[Notice],
+    scopes: list[Path],
+    rules: Sequence[type[Rule]],
+    progress: Progress | None,
+    cache_dir: Path | None,
+    jobs: int = 1,
+) -> Report:
+    """``_analyze_root`` through the cache: the stored report when nothing it depends on changed,
+    else an analysis that decodes the facts of unchanged content instead of extracting them."""
+    directory = cache_dir_for(root, cache_dir)
+    results = ResultCache.open(directory)
+    question = (repr(config), tuple(rule.code for rule in rules), tuple(sorted(os.fspath(s) for s in scopes)))
+    replayed = results.replay(question, files, discovery_notices)
+    if replayed is not None:
+        return replayed
+    facts_cache = FactsCache.load(directory)
+    started = time.time_ns()
+    recorder = Recorder()
+    with recorder.recording():
+        part = _analyze_root(root, config, files, scopes, rules, progress, facts_cache, jobs)
+    facts_cache.save()
+    results.store(question, files, discovery_notices, recorder, root, part, started)
+    return part
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return None
+    return (info.st_mtime_ns, info.st_size)
 
 
 class Workspace:

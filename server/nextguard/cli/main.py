@@ -48,6 +48,20 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    check.add_argument(
+        "--no-cache", action="store_true", help="neither read nor write the cache (.nextguard_cache/ in the workspace)"
+    )
+    check.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for parsing a large workspace (default: one per CPU; 1: none)",
+    )
+    check.add_argument(
+        "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
+    )
 
     endpoints = commands.add_parser("map", help="list every Server Action and route handler and how it is protected")
     endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")

@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..analysis import Analysis
 from ..model import Finding, Related, Severity
-from ..workspace.routes import LayoutCheck, component_unit, layout_checks, layouts_above
+from ..workspace.routes import LayoutCheck, component_unit, layout_checks, layout_segments, layouts_above
 from .base import Rule
 
 
@@ -55,10 +55,11 @@ def reliant_pages(analysis: Analysis) -> dict[Path, list[LayoutCheck]]:
         layouts = checks(analysis)
         if not layouts:
             return found
+        segments = layout_segments(layouts)
         for path in index.modules:
             if index.app_kind(path) != "page":
                 continue
-            above = layouts_above(index, layouts, path)
+            above = layouts_above(index, layouts, path, segments)
             if not above:
                 continue
             unit = component_unit(index, path)
@@ -73,6 +74,26 @@ def reliant_pages(analysis: Analysis) -> dict[Path, list[LayoutCheck]]:
     return analysis.memo("layout-reliant-pages", compute)
 
 
+def relying_pages(analysis: Analysis) -> dict[Path, list[Related]]:
+    """Each auth-checking layout's reliant pages, in path order, as related locations, built once
+    per analysis rather than once per layout."""
+
+    def compute() -> dict[Path, list[Related]]:
+        index = analysis.index
+        found: dict[Path, list[Related]] = {}
+        for page, above in sorted(reliant_pages(analysis).items()):
+            unit = component_unit(index, page)
+            if unit is None:
+                continue
+            for layout in dict.fromkeys(layout.path for layout in above):
+                found.setdefault(layout, []).append(
+                    Related(page, unit.report, f"{index.rel(page)} relies on this check (NG109)")
+                )
+        return found
+
+    return analysis.memo("layout-relying-pages", compute)
+
+
 class AuthInLayout(Rule):
     code = "NG108"
     name = "auth-in-layout"
@@ -84,12 +105,7 @@ class AuthInLayout(Rule):
         check = checks(analysis).get(path)
         if check is None:
             return
-        index = analysis.index
-        related: list[Related] = []
-        for page, above in sorted(reliant_pages(analysis).items()):
-            unit = component_unit(index, page)
-            if unit is not None and any(layout.path == path for layout in above):
-                related.append(Related(page, unit.report, f"{index.rel(page)} relies on this check (NG109)"))
+        related = relying_pages(analysis).get(path, [])
         message = (
             f"This layout checks auth (`{check.label}`): layouts do not re-render on client-side navigation, "
             "so the check does not run again between the pages under it."

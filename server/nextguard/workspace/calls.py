@@ -44,6 +44,10 @@ class Event:
     nullable: bool = False  # for AUTH: the result is null when nobody is signed in
 
 
+# The methods whose classification reads the call's string argument (a SQL text).
+_SQL_METHODS = frozenset({"query", "execute"})
+
+
 def label_of(chain: tuple[str, ...]) -> str:
     text = ".".join(part for part in chain if part != "new").replace(".()", "()")
     return text.replace(".[]", "[]")
@@ -53,6 +57,10 @@ class CallClassifier:
     def __init__(self, index: WorkspaceIndex) -> None:
         self.index = index
         self._client_cache: dict[tuple[Path, str], bool] = {}
+        # (file, chain, tagged, SQL text) -> the events' (kind, label, mutation, callee, nullable)
+        self._memo: dict[
+            tuple[Path, tuple[str, ...], bool, str | None], list[tuple[Kind, str, bool, NameKey | None, bool]]
+        ] = {}
         config = index.config
         self._auth_names = {entry for entry in config.auth_primitives if "#" not in entry and "." not in entry}
         self._auth_members = [tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e]
@@ -90,6 +98,7 @@ class CallClassifier:
     def forget(self) -> None:
         """Drop what depends on other files' facts, after they changed."""
         self._client_cache.clear()
+        self._memo.clear()
 
     # -- data clients -----------------------------------------------------------------------------
 
@@ -130,9 +139,25 @@ class CallClassifier:
     # -- classification ---------------------------------------------------------------------------
 
     def classify(self, path: Path, call: Call) -> list[Event]:
+        """The events of a call. What they are depends on the callee chain (and, for SQL, the
+        query text), not on where the call stands: calls with the same chain in one file share
+        one classification, and only the span differs."""
         chain = call.chain
         if not chain or chain == ("",):
             return []
+        key = (path, chain, call.tagged, call.string_arg if call.tagged or chain[-1] in _SQL_METHODS else None)
+        shapes = self._memo.get(key)
+        if shapes is None:
+            shapes = self._memo[key] = [
+                (e.kind, e.label, e.mutation, e.callee, e.nullable) for e in self._classify(path, call)
+            ]
+        span = call.span
+        return [
+            Event(kind, span, label, mutation, callee, nullable) for kind, label, mutation, callee, nullable in shapes
+        ]
+
+    def _classify(self, path: Path, call: Call) -> list[Event]:
+        chain = call.chain
         events: list[Event] = []
         label = label_of(chain)
         target = self.index.target(path, chain)

@@ -40,6 +40,7 @@ SKIPPED_DIRS = frozenset(
         ".output",
         ".svelte-kit",
         ".cache",
+        ".nextguard_cache",
     }
 )
 

@@ -259,7 +259,8 @@ class WorkspaceIndex:
         sources = {imported.source for imported in facts.imports if not imported.type_only}
         sources.update(export.source for export in facts.exports if export.source is not None)
         sources.update(facts.star_exports)
-        for source in sources:
+        # Sorted: which importer a finding names must not depend on string hashing.
+        for source in sorted(sources):
             target = self.resolve_import(path, source)
             if target is not None and target in self.modules:
                 yield target

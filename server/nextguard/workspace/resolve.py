@@ -173,11 +173,11 @@ class ModuleResolver:
     # -- resolution ---------------------------------------------------------------------------
 
     def _importer_dir(self, importer: Path) -> str:
-        key = os.fspath(importer)
-        real = self._real_dirs.get(key)
+        # Cached per directory, not per file: realpath costs a system call per path component.
+        directory = os.path.dirname(os.path.abspath(os.fspath(importer)))
+        real = self._real_dirs.get(directory)
         if real is None:
-            directory = os.path.dirname(os.path.abspath(key))
-            real = self._real_dirs[key] = os.path.realpath(directory)
+            real = self._real_dirs[directory] = os.path.realpath(directory)
         return real
 
     def _resolve_from(self, directory: str, specifier: str) -> Path | None:

@@ -90,12 +90,28 @@ def layout_checks(index: WorkspaceIndex, summaries: Summaries) -> dict[Path, Lay
     return found
 
 
-def layouts_above(index: WorkspaceIndex, checks: dict[Path, LayoutCheck], page: Path) -> list[LayoutCheck]:
+def layouts_above(
+    index: WorkspaceIndex,
+    checks: dict[Path, LayoutCheck],
+    page: Path,
+    segments: dict[Path, list[tuple[int, LayoutCheck]]] | None = None,
+) -> list[LayoutCheck]:
     """The auth-checking layouts whose segment holds ``page`` (route groups included), nearest
-    first."""
-    found = [check for path, check in checks.items() if path.parent in page.parents]
-    found.sort(key=lambda check: len(check.path.parts), reverse=True)
-    return found
+    first. ``segments`` (``layout_segments(checks)``), when a caller asks for many pages, makes
+    each answer a walk up the page's directories instead of a pass over every layout."""
+    if segments is None:
+        segments = layout_segments(checks)
+    found = [entry for directory in page.parents for entry in segments.get(directory, ())]
+    found.sort(key=lambda entry: (-len(entry[1].path.parts), entry[0]))
+    return [check for _, check in found]
+
+
+def layout_segments(checks: dict[Path, LayoutCheck]) -> dict[Path, list[tuple[int, LayoutCheck]]]:
+    """The layouts by the directory (segment) they sit in, with their order in ``checks``."""
+    segments: dict[Path, list[tuple[int, LayoutCheck]]] = {}
+    for order, (path, check) in enumerate(checks.items()):
+        segments.setdefault(path.parent, []).append((order, check))
+    return segments
 
 
 def secret_authenticated(index: WorkspaceIndex, summaries: Summaries, path: Path, unit: Unit) -> bool:

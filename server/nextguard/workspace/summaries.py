@@ -576,7 +576,7 @@ class Summaries:
         return callee is not None and callee.checks_owner
 
     def _pass_owner_checks(self, units: set[UnitKey]) -> None:
-        work = self._owner_units(units)
+        work = _ordered(self._owner_units(units))
         while work:
             key = work.pop()
             summary = self.units.get(key)
@@ -596,7 +596,7 @@ class Summaries:
             )
             if points:
                 summary.checks_owner = True
-                work.extend(self._unit_dependents(key))
+                work.extend(_ordered(self._unit_dependents(key)))
 
     def callee_sites(self, event: Event) -> dict[int, bool]:
         """The callee's unscoped parameters (-> whether they only reach returned reads)."""
@@ -606,7 +606,7 @@ class Summaries:
         return {index: read for index, (read, _) in callee.unscoped.items()}
 
     def _pass_unscoped(self, units: set[UnitKey]) -> None:
-        work = self._owner_units(units)
+        work = _ordered(self._owner_units(units))
         while work:
             key = work.pop()
             summary = self.units.get(key)
@@ -644,7 +644,7 @@ class Summaries:
                         summary.unscoped[param] = (site.read, trail)
                         changed = True
             if changed:
-                work.extend(self._unit_dependents(key))
+                work.extend(_ordered(self._unit_dependents(key)))
 
     def _callee_trail(self, flow: UnitFlow, call: int, params: frozenset[int]) -> tuple[Step, ...]:
         for event in flow.events_at.get(call, ()):
@@ -669,6 +669,13 @@ class Summaries:
                     rest = self.trail(*inner) if settled else ()
                     return (Step(path, event.span, event.label), *rest)
         return None
+
+
+def _ordered(keys: Iterable[UnitKey]) -> list[UnitKey]:
+    """Units in an order that does not depend on string hashing, popped first to last. The
+    ownership passes keep the first trail they find for a parameter, so the order they visit
+    units in shows in the findings; set order changed with PYTHONHASHSEED from run to run."""
+    return sorted(keys, key=lambda key: (str(key[0]), key[1]), reverse=True)
 
 
 __all__ = ["Step", "Summaries", "Summary", "label_of"]
