@@ -4,7 +4,7 @@
 
 Prints one JSON object: ``{"files", "bytes", "seconds", "query", "captures"}``. ``seconds`` is the
 wall time of discovery + read + parse (+ query) inside this process; whole-process time, which also
-counts interpreter start-up and imports, is what ``cold_scan.py`` measures from outside.
+counts interpreter start-up and imports, is what ``run.py`` measures from outside.
 
 The file set comes from ``nextguard.workspace.discovery.discover`` and the grammar from the same rule
 as ``nextguard.syntax.parse`` (typescript for .ts/.mts/.cts, tsx for the rest), so the only difference

@@ -44,10 +44,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cold_scan import machine, nextguard_command, run_child
 from corpora import APPS, TOOLS, materialize
 from generate_corpus import default_dir, generate
 from nextguard.workspace.discovery import discover, find_workspace_root
+from processes import machine, nextguard_command, run_child
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent

@@ -30,15 +30,19 @@ def run_check(args: argparse.Namespace) -> int:
     cache_dir = args.cache_dir.resolve() if args.cache_dir is not None else None
     jobs = args.jobs if args.jobs > 0 else default_jobs()
     with _progress(enabled=sys.stderr.isatty() and not args.no_progress) as progress, _no_gc():
-        report = analyze(
-            paths,
-            select=args.select,
-            ignore=args.ignore,
-            progress=progress,
-            cache=not args.no_cache,
-            cache_dir=cache_dir,
-            jobs=jobs,
-        )
+
+        def run() -> Report:
+            return analyze(
+                paths,
+                select=args.select,
+                ignore=args.ignore,
+                progress=progress,
+                cache=not args.no_cache,
+                cache_dir=cache_dir,
+                jobs=jobs,
+            )
+
+        report = run()
         if args.fix:
             # Fixes can enable each other (an import added once serves two findings): repeat until
             # a pass applies nothing, so a second `--fix` run has nothing left to do.
@@ -47,15 +51,7 @@ def run_check(args: argparse.Namespace) -> int:
                 if not applied:
                     break
                 fixed += applied
-                report = analyze(
-                    paths,
-                    select=args.select,
-                    ignore=args.ignore,
-                    progress=progress,
-                    cache=not args.no_cache,
-                    cache_dir=cache_dir,
-                    jobs=jobs,
-                )
+                report = run()
     for notice in report.notices:
         message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         print(f"nextguard: {_display(notice.path)}: {message}", file=sys.stderr)

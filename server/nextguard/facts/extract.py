@@ -550,7 +550,7 @@ class _Builder:
                 binding.init = ("new", *chain_of(target.child_by_field_name("constructor")))
             else:
                 binding.init = chain_of(target.child_by_field_name("function"))
-            binding.object_keys = _object_keys(target)
+            binding.object_keys = _argument_object_keys(target)
             if functions:
                 body = functions[0]
                 self.unit_roles[body.start_byte] = ("function", name, name_span)
@@ -999,7 +999,7 @@ def _awaited_generic(call: Node) -> bool:
     return function is not None and function.type == "await_expression"
 
 
-def _object_keys(call: Node) -> tuple[str, ...]:
+def _argument_object_keys(call: Node) -> tuple[str, ...]:
     """The keys of the first object literal among a call's arguments (a table's columns in
     `pgTable('notes', { id: …, userId: … })`)."""
     arguments = call.child_by_field_name("arguments")
@@ -1008,15 +1008,7 @@ def _object_keys(call: Node) -> tuple[str, ...]:
     for argument in arguments.named_children:
         inner = unwrap(argument)
         if inner is not None and inner.type == "object":
-            keys: list[str] = []
-            for child in inner.named_children:
-                if child.type == "pair":
-                    key = child.child_by_field_name("key")
-                    if key is not None:
-                        keys.append((string_value(key) if key.type == "string" else _text(key)) or "")
-                elif child.type == "shorthand_property_identifier":
-                    keys.append(_text(child))
-            return tuple(keys)
+            return _literal_keys(inner)
     return ()
 
 
@@ -1036,16 +1028,21 @@ def _selected(argument: Node) -> tuple[str, ...] | None:
         value = unwrap(child.child_by_field_name("value"))
         if value is None or value.type != "object":
             return ()
-        keys: list[str] = []
-        for entry in value.named_children:
-            if entry.type == "pair":
-                name = entry.child_by_field_name("key")
-                if name is not None:
-                    keys.append((string_value(name) if name.type == "string" else _text(name)) or "")
-            elif entry.type == "shorthand_property_identifier":
-                keys.append(_text(entry))
-        return tuple(keys)
+        return _literal_keys(value)
     return None
+
+
+def _literal_keys(node: Node) -> tuple[str, ...]:
+    """The keys an object literal spells out (pairs and shorthands; not spreads or computed keys)."""
+    keys: list[str] = []
+    for child in node.named_children:
+        if child.type == "pair":
+            key = child.child_by_field_name("key")
+            if key is not None:
+                keys.append((string_value(key) if key.type == "string" else _text(key)) or "")
+        elif child.type == "shorthand_property_identifier":
+            keys.append(_text(child))
+    return tuple(keys)
 
 
 _LITERALS = frozenset({"null", "undefined", "array", "object", "string", "number", "true", "false"})
