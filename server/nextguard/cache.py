@@ -165,9 +165,11 @@ class FactsCache:
 
     directory: Path
     key: bytes
-    entries: dict[bytes, Any] = field(default_factory=dict)  # content id -> encoded facts
+    # content id -> the file's encoded facts, marshalled: bytes are a tenth of the size of the
+    # encoded tuples, and a cold run holds one entry per file until it saves.
+    entries: dict[bytes, bytes] = field(default_factory=dict)
     stats: dict[str, tuple[Stat | None, bytes]] = field(default_factory=dict)  # path -> (stat, content id)
-    used: dict[bytes, Any] = field(default_factory=dict)
+    used: dict[bytes, bytes] = field(default_factory=dict)
     seen: dict[str, tuple[Stat | None, bytes]] = field(default_factory=dict)
     hits: int = 0
     misses: int = 0
@@ -204,7 +206,7 @@ class FactsCache:
             self.misses += 1
             return None
         try:
-            facts = codec().decode(encoded, path, data)
+            facts = codec().decode(marshal.loads(encoded), path, data)
         except Exception:  # an entry that does not fit the model: extract again
             self.misses += 1
             return None
@@ -215,10 +217,10 @@ class FactsCache:
     def put(self, ident: bytes, facts: FileFacts) -> None:
         from .facts.codec import codec
 
-        self.used[ident] = codec().encode(facts)
+        self.used[ident] = marshal.dumps(codec().encode(facts))
 
-    def put_encoded(self, ident: bytes, encoded: Any) -> None:
-        """Facts a worker process extracted and encoded already."""
+    def put_encoded(self, ident: bytes, encoded: bytes) -> None:
+        """Facts a worker process extracted, encoded and marshalled already."""
         self.used[ident] = encoded
 
     def save(self) -> None:

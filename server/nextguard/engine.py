@@ -123,15 +123,16 @@ _WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, nev
 
 
 def _extract_chunk(bounds: tuple[int, int]) -> bytes:
-    """In a worker: parse, extract and encode ``_WORK[start:end]``; marshal is the cheap way back."""
+    """In a worker: parse, extract and encode ``_WORK[start:end]``; marshal is the cheap way back
+    (each file's facts marshalled on their own, as the cache keeps them)."""
     from .facts.codec import codec
 
     encode = codec().encode
-    out: list[tuple[int, object]] = []
+    out: list[tuple[int, bytes | str]] = []
     for position in range(*bounds):
         path, data = _WORK[position]
         try:
-            out.append((position, encode(extract(path, data, parse(path, data)))))
+            out.append((position, marshal.dumps(encode(extract(path, data, parse(path, data))))))
         except (ValueError, RecursionError) as error:
             out.append((position, str(error)))
     return marshal.dumps(out)
@@ -164,7 +165,7 @@ def _extract_parallel(
                     if isinstance(value, str):
                         results[target] = value
                         continue
-                    results[target] = decode(value, path, data)
+                    results[target] = decode(marshal.loads(value), path, data)
                     if cache is not None:
                         cache.put_encoded(ident, value)
     except (OSError, ValueError, EOFError, RuntimeError, multiprocessing.ProcessError):
