@@ -199,22 +199,41 @@ def replace_all(client: LanguageClient, path: Path, version: int, old: str, new:
     change(client, path, version, [types.TextEdit(range=types.Range(types.Position(0, 0), end), new_text=new)])
 
 
-async def apply_fix(client: LanguageClient, path: Path, text: str, version: int, code: str, title: str) -> str:
-    """Apply the code action titled ``title`` for the first ``code`` diagnostic, check the result
-    parses, send it as the document's ``version``; returns the new text."""
-    diagnostics = [d for d in await pull(client, path) if d.code == code]
-    result = await client.text_document_code_action_async(
-        types.CodeActionParams(
-            text_document=types.TextDocumentIdentifier(uri=uri(path)),
-            range=diagnostics[0].range,
-            context=types.CodeActionContext(diagnostics=diagnostics[:1]),
+async def offered_fix(
+    client: LanguageClient, path: Path, diagnostics: Sequence[types.Diagnostic], title: str
+) -> tuple[types.Diagnostic, types.CodeAction]:
+    """The first of ``diagnostics`` offering a code action with an edit whose title holds ``title``,
+    with that action."""
+    offered: list[str] = []
+    for item in diagnostics:
+        result = await client.text_document_code_action_async(
+            types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri(path)),
+                range=item.range,
+                context=types.CodeActionContext(diagnostics=[item]),
+            )
         )
-    )
-    actions = [a for a in result or [] if isinstance(a, types.CodeAction) and title in a.title]
-    assert actions, [a.title for a in result or [] if isinstance(a, types.CodeAction)]
-    assert actions[0].edit is not None
-    _, edits = edits_for(actions[0].edit, uri(path))
+        for action in result or []:
+            if isinstance(action, types.CodeAction):
+                offered.append(action.title)
+                if title in action.title and action.edit is not None:
+                    return item, action
+    raise AssertionError(f"no action titled {title!r} among {offered}")
+
+
+def apply_action(client: LanguageClient, path: Path, text: str, version: int, action: types.CodeAction) -> str:
+    """Apply the action's edit to ``text``, check the result parses, send it as the document's
+    ``version``; returns the new text."""
+    assert action.edit is not None
+    _, edits = edits_for(action.edit, uri(path))
     fixed = apply_text_edits(text, edits)
     assert first_error(parse(path, fixed.encode("utf-8")).root_node) is None, fixed
     replace_all(client, path, version, text, fixed)
     return fixed
+
+
+async def apply_fix(client: LanguageClient, path: Path, text: str, version: int, code: str, title: str) -> str:
+    """Apply the code action titled ``title`` of the first ``code`` diagnostic that offers one."""
+    diagnostics = [d for d in await pull(client, path) if d.code == code]
+    _, action = await offered_fix(client, path, diagnostics, title)
+    return apply_action(client, path, text, version, action)

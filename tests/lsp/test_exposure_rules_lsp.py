@@ -9,43 +9,17 @@ from pathlib import Path
 
 import pytest
 from lsp_support import (
-    apply_text_edits,
+    apply_action,
     copy_case,
-    edits_for,
     initialize,
+    offered_fix,
     open_document,
     pull_until,
-    replace_all,
-    uri,
 )
-from lsprotocol import types
 from pytest_lsp import LanguageClient
-
-from nextguard.syntax.parse import first_error, parse
 
 # This file tests one rule family; the others also report on its fixtures and have their own tests.
 FAMILY = "NG2"
-
-
-async def _action_titled(
-    client: LanguageClient, path: Path, diagnostics: list[types.Diagnostic], title: str
-) -> tuple[types.Diagnostic, types.CodeAction]:
-    """The first diagnostic among ``diagnostics`` offering a code action whose title holds ``title``."""
-    offered: list[str] = []
-    for diagnostic in diagnostics:
-        result = await client.text_document_code_action_async(
-            types.CodeActionParams(
-                text_document=types.TextDocumentIdentifier(uri=uri(path)),
-                range=diagnostic.range,
-                context=types.CodeActionContext(diagnostics=[diagnostic]),
-            )
-        )
-        for action in result or []:
-            if isinstance(action, types.CodeAction):
-                offered.append(action.title)
-                if title in action.title and action.edit is not None:
-                    return diagnostic, action
-    raise AssertionError(f"no action titled {title!r} among {offered}")
 
 
 @pytest.mark.asyncio
@@ -55,15 +29,11 @@ async def test_raw_record_is_published_and_the_dto_fix_clears_it(client: Languag
     actions = root / "app/posts/actions.ts"
     text = open_document(client, actions)
     diagnostics = await pull_until(client, actions, ["NG201"] * 6, FAMILY)
-    diagnostic, action = await _action_titled(client, actions, diagnostics, "toUserDTO")
-    assert action.edit is not None
-    _, edits = edits_for(action.edit, uri(actions))
-    fixed = apply_text_edits(text, edits)
-    assert first_error(parse(actions, fixed.encode("utf-8")).root_node) is None, fixed
+    diagnostic, action = await offered_fix(client, actions, diagnostics, "toUserDTO")
+    fixed = apply_action(client, actions, text, 2, action)
     assert "import { toUserDTO } from '@/lib/dto';" in fixed
     line = fixed.split("\n")[diagnostic.range.start.line]
     assert "toUserDTO(" in line, line
-    replace_all(client, actions, 2, text, fixed)
     after = await pull_until(client, actions, ["NG201"] * 5, FAMILY)
     assert all(d.range.start.line != diagnostic.range.start.line for d in after)
 
@@ -75,13 +45,9 @@ async def test_query_without_select_gets_the_fields_its_callers_read(client: Lan
     notes = root / "lib/notes.ts"
     text = open_document(client, notes)
     diagnostics = await pull_until(client, notes, ["NG202"] * 3, FAMILY)
-    _, action = await _action_titled(client, notes, diagnostics, "Add `columns`")
-    assert action.edit is not None
-    _, edits = edits_for(action.edit, uri(notes))
-    fixed = apply_text_edits(text, edits)
-    assert first_error(parse(notes, fixed.encode("utf-8")).root_node) is None, fixed
+    _, action = await offered_fix(client, notes, diagnostics, "Add `columns`")
+    fixed = apply_action(client, notes, text, 2, action)
     assert "columns: { archived: true, title: true }," in fixed
-    replace_all(client, notes, 2, text, fixed)
     await pull_until(client, notes, ["NG202"] * 2, FAMILY)
 
 
@@ -97,12 +63,9 @@ async def test_a_select_added_in_the_dal_clears_the_action_that_returns_its_reco
     open_document(client, actions)
     before = await pull_until(client, actions, ["NG201"] * 6, FAMILY)
     diagnostics = await pull_until(client, dal, ["NG202"], FAMILY)
-    _, action = await _action_titled(client, dal, diagnostics, "Add `select`")
-    assert action.edit is not None
-    _, edits = edits_for(action.edit, uri(dal))
-    fixed = apply_text_edits(dal_text, edits)
+    _, action = await offered_fix(client, dal, diagnostics, "Add `select`")
+    fixed = apply_action(client, dal, dal_text, 2, action)
     assert "select: { body: true, title: true }" in fixed
-    replace_all(client, dal, 2, dal_text, fixed)
     await pull_until(client, dal, [], FAMILY)
     # `fetchPost` returns `getOwnPost(id)`: the summary flows across files, so it is clean now.
     after = await pull_until(client, actions, ["NG201"] * 5, FAMILY)
