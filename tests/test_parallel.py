@@ -4,6 +4,7 @@ the cache can reuse."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -89,3 +90,23 @@ def test_no_fork_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _workers_ran(monkeypatch)
     assert analyze([ACME], jobs=2).findings == analyze([ACME], jobs=1).findings
     assert calls == [0]
+
+
+def test_a_worker_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The worker exits without a word in the middle of its first chunk: the parent must notice
+    # the closed pipe instead of waiting, and the chunk it had claimed is extracted here.
+    parent = os.getpid()
+    real = engine._extract_chunk
+
+    def dying(bounds: tuple[int, int]) -> bytes:
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(bounds)
+
+    monkeypatch.setattr(engine, "_extract_chunk", dying)
+    calls = _workers_ran(monkeypatch)
+    serial = analyze([ACME], jobs=1)
+    parallel = analyze([ACME], jobs=2)
+    assert calls and calls[0] > 0, "the parent extracted its share"
+    assert parallel.findings == serial.findings
+    assert parallel.notices == serial.notices
