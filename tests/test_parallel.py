@@ -1,11 +1,12 @@
-"""Parsing and extraction in worker processes (``engine.build_index`` with ``jobs`` > 1) report
-exactly what one process does: the same findings, the same notices in the same order, and facts
-the cache can reuse."""
+"""Parsing and extraction in worker processes (``engine.build_index`` with ``jobs`` > 1), and the
+rules run in forked processes (``engine.run_rules_parallel``), report exactly what one process
+does: the same findings, the same notices in the same order, and facts the cache can reuse."""
 
 from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,8 @@ def small_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     # Fixture workspaces are small: let them use workers, in chunks that split them.
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "_CHUNK", 3)
+    monkeypatch.setattr(engine, "PARALLEL_RULES_MIN_FILES", 1)
+    monkeypatch.setattr(engine, "_RULE_CHUNK", 2)
 
 
 def _workers_ran(monkeypatch: pytest.MonkeyPatch) -> list[int]:
@@ -110,3 +113,40 @@ def test_a_worker_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> No
     assert calls and calls[0] > 0, "the parent extracted its share"
     assert parallel.findings == serial.findings
     assert parallel.notices == serial.notices
+
+
+def test_rules_in_workers_report_what_one_process_does(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    log = tmp_path / "pids"
+    parent = os.getpid()
+    real = engine._rules_chunk
+
+    def logged(analysis, paths, rules, bounds):  # type: ignore[no-untyped-def]
+        with log.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        if os.getpid() == parent:
+            time.sleep(0.02)  # leave the worker chunks even when it starts late on a busy machine
+        return real(analysis, paths, rules, bounds)
+
+    monkeypatch.setattr(engine, "_rules_chunk", logged)
+    serial = analyze([ACME], jobs=1)
+    assert not log.exists(), "one process runs the rules itself"
+    parallel = analyze([ACME], jobs=2)
+    pids = log.read_text().split()
+    assert len(set(pids)) == 2 and str(parent) in pids
+    assert len(pids) == -(-parallel.files_analysed // engine._RULE_CHUNK), "every chunk ran once"
+    assert parallel.findings == serial.findings
+    assert parallel.notices == serial.notices
+    assert len(parallel.findings) > 10
+
+
+def test_a_rules_worker_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    parent = os.getpid()
+    real = engine._rules_chunk
+
+    def dying(analysis, paths, rules, bounds):  # type: ignore[no-untyped-def]
+        if os.getpid() != parent:
+            os._exit(3)
+        return real(analysis, paths, rules, bounds)
+
+    monkeypatch.setattr(engine, "_rules_chunk", dying)
+    assert analyze([ACME], jobs=2).findings == analyze([ACME], jobs=1).findings

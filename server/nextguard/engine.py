@@ -6,6 +6,7 @@ from __future__ import annotations
 import marshal
 import multiprocessing
 import os
+import pickle
 import time
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
@@ -299,6 +300,109 @@ def run_rules(
     return findings
 
 
+# Below this many files in scope, a second process for the rules costs more than it saves.
+PARALLEL_RULES_MIN_FILES = 300
+_RULE_CHUNK = 64
+
+
+def _rules_chunk(
+    analysis: Analysis, paths: list[Path], rules: Sequence[type[Rule]], bounds: tuple[int, int]
+) -> tuple[list[Finding], list[Notice]]:
+    notices: list[Notice] = []
+    return run_rules(analysis, paths[bounds[0] : bounds[1]], rules, notices), notices
+
+
+def _rules_worker(
+    analysis: Analysis,
+    paths: list[Path],
+    rules: Sequence[type[Rule]],
+    chunks: list[tuple[int, int]],
+    counter: Any,
+    writer: Connection,
+) -> None:
+    try:
+        while (index := _claim(counter, len(chunks))) is not None:
+            writer.send_bytes(pickle.dumps((index, _rules_chunk(analysis, paths, rules, chunks[index]))))
+    finally:
+        writer.close()
+
+
+def run_rules_parallel(
+    analysis: Analysis,
+    paths: Sequence[Path],
+    rules: Sequence[type[Rule]],
+    notices: list[Notice],
+    jobs: int,
+) -> list[Finding]:
+    """``run_rules`` split by files over ``jobs`` processes: forked after the analysis is built,
+    so each inherits it and only findings travel back. The same findings, notices and order as
+    one process: chunks are merged in file order and a finding two chunks both produce (one
+    file's rule reporting in another file) is kept once, the first, as ``run_rules`` keeps it.
+
+    Work the rules memoise on the analysis (a file's flow, NG204's import graph) is done again
+    in each process that needs it; it is a small part of the rules' time."""
+    from multiprocessing.connection import wait
+
+    paths = list(paths)
+    chunks = [(start, min(start + _RULE_CHUNK, len(paths))) for start in range(0, len(paths), _RULE_CHUNK)]
+    if jobs < 2 or len(paths) < PARALLEL_RULES_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+        return run_rules(analysis, paths, rules, notices)
+    context = multiprocessing.get_context("fork")
+    parts: dict[int, tuple[list[Finding], list[Notice]]] = {}
+    readers: list[Connection] = []
+    processes: list[multiprocessing.context.ForkProcess] = []
+
+    def receive(block: bool) -> None:
+        for reader in wait(readers, timeout=None if block else 0):
+            assert isinstance(reader, Connection)
+            try:
+                index, part = pickle.loads(reader.recv_bytes())
+            except (EOFError, OSError):  # done, or died: its unfinished chunks are run here
+                readers.remove(reader)
+                continue
+            parts[index] = part
+
+    try:
+        counter = context.Value("l", 0)
+        for _ in range(min(jobs, len(chunks)) - 1):
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_rules_worker, args=(analysis, paths, rules, chunks, counter, writer), daemon=True
+            )
+            process.start()
+            writer.close()
+            readers.append(reader)
+            processes.append(process)
+        while (index := _claim(counter, len(chunks))) is not None:
+            parts[index] = _rules_chunk(analysis, paths, rules, chunks[index])
+            if readers:
+                receive(block=False)
+        while readers:
+            receive(block=True)
+    except (OSError, ValueError, EOFError, RuntimeError, pickle.PickleError, multiprocessing.ProcessError):
+        pass  # no workers here: what is missing is run below
+    finally:
+        for process in processes:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+    findings: list[Finding] = []
+    seen: set[tuple[str, Path, Span]] = set()
+    for index, bounds in enumerate(chunks):
+        part = parts.get(index)
+        if part is None:
+            part = _rules_chunk(analysis, paths, rules, bounds)
+        produced, part_notices = part
+        notices.extend(part_notices)
+        for finding in produced:
+            key = (finding.code, finding.path, finding.span)
+            if key not in seen:
+                seen.add(key)
+                findings.append(finding)
+    findings.sort(key=lambda f: (str(f.path), f.span.start, f.code))
+    return findings
+
+
 def analyze(
     paths: Sequence[Path],
     *,
@@ -355,7 +459,7 @@ def _analyze_root(
     analysis = Analysis(index)
     in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
     part.files_analysed = len(in_scope)
-    part.findings = run_rules(analysis, in_scope, rules, part.notices)
+    part.findings = run_rules_parallel(analysis, in_scope, rules, part.notices, jobs)
     return part
 
 
