@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="worker processes for parsing a large workspace (default: one per CPU; 1: none)",
+        help="processes that parse and check a large workspace (default: one per CPU; 1: one)",
     )
     check.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
