@@ -17,11 +17,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_child(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, str, int]:
-    """Run one whole process; returns (wall seconds, peak RSS KiB, stdout, exit status). An exit
-    status outside ``ok_codes`` raises ``SystemExit`` with the end of its stderr.
+def run_child(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, str, int, float]:
+    """Run one whole process; returns (wall seconds, peak RSS KiB, stdout, exit status, CPU
+    seconds). An exit status outside ``ok_codes`` raises ``SystemExit`` with the end of its stderr.
 
-    ``os.wait4`` gives this child's own rusage, so ``ru_maxrss`` is its peak RSS (KiB on Linux)."""
+    ``os.wait4`` gives this child's own rusage, so ``ru_maxrss`` is its peak RSS (KiB on Linux);
+    its user + system time includes the worker processes it forked and waited for, so CPU
+    seconds above the wall time show how much ran in parallel."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         process = subprocess.Popen(
@@ -36,7 +38,7 @@ def run_child(command: list[str], cwd: Path, ok_codes: tuple[int, ...] = (0,)) -
         if process.returncode not in ok_codes:
             stderr = err.read().decode("utf-8", "replace")
             raise SystemExit(f"{' '.join(command)} exited {process.returncode}:\n{stderr[-2000:]}")
-    return seconds, int(usage.ru_maxrss), stdout, process.returncode
+    return seconds, int(usage.ru_maxrss), stdout, process.returncode, usage.ru_utime + usage.ru_stime
 
 
 def child_environment() -> dict[str, str]:

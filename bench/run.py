@@ -6,7 +6,8 @@
 
 For each corpus, every command runs as a whole process (one untimed warm-up round, then ``--runs``
 timed rounds, the commands interleaved within a round); the table shows the median wall time, the
-peak RSS of the child (``os.wait4``), files/s and the ratio to the parse floor:
+median CPU time (user + system, with the workers a command forks), the peak RSS of the child
+(``os.wait4``), files/s and the ratio to the parse floor:
 
 - ``floor``: ``bench/parse_floor.py`` — nextguard's own discovery, then read + tree-sitter parse of
   every file in one Python process; ``floor+query`` adds one query per tree;
@@ -203,6 +204,7 @@ class Command:
     before: Any = None  # called before each run (a fresh cache, a new edit)
     seconds: list[float] = field(default_factory=list)
     rss_kib: list[int] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     stdout: str = ""
     error: str = ""
 
@@ -214,6 +216,7 @@ class Command:
             "label": self.label,
             "seconds": [round(s, 3) for s in self.seconds],
             "median_s": round(median, 3),
+            "cpu_s": round(statistics.median(self.cpu_seconds), 3) if self.cpu_seconds else None,
             "peak_rss_mib": round(max(self.rss_kib) / 1024, 1),
             "files_per_s": round(files / median) if median else None,
             "ratio_to_floor": round(median / floor, 2) if floor else None,
@@ -226,13 +229,14 @@ def _run(command: Command, timed: bool) -> None:
     if command.before is not None:
         command.before()
     try:
-        seconds, rss, stdout, _ = run_child(command.argv, command.cwd, ok_codes=(0, 1))
+        seconds, rss, stdout, _, cpu = run_child(command.argv, command.cwd, ok_codes=(0, 1))
     except SystemExit as error:  # the tool failed: recorded, the rest goes on
         command.error = str(error)[-500:]
         return
     if timed:
         command.seconds.append(seconds)
         command.rss_kib.append(rss)
+        command.cpu_seconds.append(cpu)
     command.stdout = stdout
 
 
@@ -333,25 +337,29 @@ def _json_len(text: str) -> int | None:
 # -- the report -----------------------------------------------------------------------------------
 
 
+def _cpu(row: dict[str, Any]) -> str:
+    return f"{row['cpu_s']:.2f}" if row.get("cpu_s") is not None else "–"
+
+
 def markdown(results: list[dict[str, Any]], info: dict[str, Any], runs: int, lsp: dict[str, Any] | None) -> str:
     out = ["# nextguard benchmark\n"]
     out.append(
-        "| corpus | files | lines | command | wall s (median) | peak RSS | files/s | × floor "
+        "| corpus | files | lines | command | wall s (median) | CPU s | peak RSS | files/s | × floor "
         "| nextguard cold is … faster |\n"
-        "|---|--:|--:|---|--:|--:|--:|--:|--:|\n"
+        "|---|--:|--:|---|--:|--:|--:|--:|--:|--:|\n"
     )
     for result in results:
         cold = next((r for r in result["rows"] if r["label"] == "nextguard cold" and "median_s" in r), None)
         for index, row in enumerate(result["rows"]):
             lead = f"| {result['corpus']} | {result['files']:,} | {result['lines']:,} " if index == 0 else "| | | "
             if "median_s" not in row:
-                out.append(f"{lead}| {row['label']} | – | – | – | – | {row.get('error', '')[:80]} |\n")
+                out.append(f"{lead}| {row['label']} | – | – | – | – | – | {row.get('error', '')[:80]} |\n")
                 continue
             faster = ""
             if cold is not None and row["label"] in ("eslint", "semgrep"):
                 faster = f"{row['median_s'] / cold['median_s']:.1f}×"
             out.append(
-                f"{lead}| {row['label']} | {row['median_s']:.2f} | {row['peak_rss_mib']:.0f} MiB "
+                f"{lead}| {row['label']} | {row['median_s']:.2f} | {_cpu(row)} | {row['peak_rss_mib']:.0f} MiB "
                 f"| {row['files_per_s']:,} | {row['ratio_to_floor']:.2f} | {faster} |\n"
             )
     out.append("\n")
@@ -373,7 +381,8 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any], runs: int, lsp
         f"Semgrep {info.get('semgrep', '–')}; node {info.get('node', '–')}; {info['date']}; load average "
         f"{'/'.join(map(str, info['load_average_at_start']))} at start, "
         f"{'/'.join(map(str, info.get('load_average_at_end', [])))} at end.\n\n"
-        f"Whole processes; median of {runs} timed runs after one warm-up round; peak RSS from `os.wait4`; "
+        f"Whole processes; median of {runs} timed runs after one warm-up round; peak RSS and CPU (user + system, "
+        "with the processes a command forked) from `os.wait4`; "
         "× floor = wall / the parse floor's wall. See `bench/run.py`'s docstring for each command.\n"
     )
     if info.get("note"):
