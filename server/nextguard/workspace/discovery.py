@@ -323,26 +323,36 @@ def read_source(path: Path, max_bytes: int = 1_000_000) -> tuple[bytes | None, N
     not UTF-8 (kind="encoding"; a UTF-8 BOM is fine and is kept), or larger than max_bytes
     (kind="too-large"). Never raises on user input."""
     try:
-        info = os.stat(path)
-        # Checked before opening: opening a FIFO for reading would block until a writer appears.
+        # O_NONBLOCK: opening a FIFO for reading would otherwise block until a writer appears; what
+        # the descriptor is gets checked before anything is read from it.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as error:
+        return None, Notice(Path(path), "unreadable", f"cannot read {path}: {error.strerror or error}")
+    try:
+        info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None, Notice(Path(path), "unreadable", f"{path} is not a regular file")
         if info.st_size > max_bytes:
             return None, Notice(Path(path), "too-large", _too_large(str(path), info.st_size, max_bytes))
-        with open(path, "rb") as handle:
+        with open(descriptor, "rb", closefd=False) as handle:
             # One byte over the limit tells us the file grew past it since the stat.
             data = handle.read(max_bytes + 1)
     except OSError as error:
         reason = error.strerror or str(error)
         return None, Notice(Path(path), "unreadable", f"cannot read {path}: {reason}")
+    finally:
+        os.close(descriptor)
     if len(data) > max_bytes:
         return None, Notice(Path(path), "too-large", _too_large(str(path), len(data), max_bytes))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, Notice(Path(path), "encoding", f"{path} is UTF-16; only UTF-8 is supported")
     if b"\0" in data[:_BINARY_SNIFF_BYTES]:
         return None, Notice(Path(path), "binary", f"{path} looks binary (contains a NUL byte); skipped")
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return None, Notice(Path(path), "encoding", f"{path} is not valid UTF-8 (byte offset {error.start}); skipped")
+    if not data.isascii():  # ASCII is UTF-8: most source files need no decoding to be checked
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            return None, Notice(
+                Path(path), "encoding", f"{path} is not valid UTF-8 (byte offset {error.start}); skipped"
+            )
     return data, None
