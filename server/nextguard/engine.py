@@ -157,6 +157,14 @@ def _worker(chunks: list[tuple[int, int]], counter: Any, writer: Connection) -> 
             writer.send_bytes(_extract_chunk(chunks[index]))
     finally:
         writer.close()
+        _leave()
+
+
+def _leave() -> None:
+    """End a forked worker at once. A normal exit flushes the standard streams it inherited: in the
+    language server stdout is the protocol, and bytes buffered there when the worker was forked
+    would be written twice (or the flush would wait forever on a lock another thread held)."""
+    os._exit(0)
 
 
 def _extract_parallel(
@@ -325,6 +333,7 @@ def _rules_worker(
             writer.send_bytes(pickle.dumps((index, _rules_chunk(analysis, paths, rules, chunks[index]))))
     finally:
         writer.close()
+        _leave()
 
 
 def run_rules_parallel(
@@ -505,18 +514,31 @@ class Workspace:
     facts for every file and summaries for the whole workspace; trees are the caller's business
     (the server keeps them for open documents only)."""
 
-    def __init__(self, root: Path, config: Config | None = None) -> None:
+    def __init__(self, root: Path, config: Config | None = None, *, cache: bool = False, jobs: int = 1) -> None:
         self.root = root.resolve()
         self.config = config if config is not None else DEFAULT_CONFIG
         self.notices: list[Notice] = []
         self.analysis = Analysis(WorkspaceIndex(self.root, self.config, {}, {}))
+        self.cache = cache
+        self.jobs = jobs
+        self.from_cache = 0  # files whose facts the last ``index`` decoded from the cache
 
     def index(self, progress: Progress | None = None) -> list[Notice]:
-        """Discover and read every file (again). Returns the notices about skipped files."""
+        """Discover and read every file (again). Returns the notices about skipped files.
+
+        With ``cache``, through the on-disk facts cache ``nextguard check`` keeps in the root
+        (``.nextguard_cache/``): reopening a project, or opening one the CLI has checked, decodes
+        the facts of unchanged files instead of extracting them; with ``jobs`` > 1 the rest is
+        parsed in that many processes."""
         notices: list[Notice] = []
         discovery = discover(self.root, ignore_globs=self.config.ignore)
         notices.extend(discovery.notices)
-        index = build_index(self.root, self.config, discovery.files, notices, progress)
+        facts_cache = FactsCache.load(cache_dir_for(self.root, None)) if self.cache else None
+        index = build_index(self.root, self.config, discovery.files, notices, progress, facts_cache, self.jobs)
+        self.from_cache = 0
+        if facts_cache is not None:
+            facts_cache.save()
+            self.from_cache = facts_cache.hits
         self.analysis = Analysis(index)
         self.notices = notices
         return notices

@@ -25,7 +25,8 @@ def copy_case(name: str, into: Path) -> Path:
     """A fresh copy of a fixture workspace (``ng101/prisma-basic``) or example (``acme-notes``)."""
     source = FIXTURES / name if (FIXTURES / name).is_dir() else EXAMPLES / name
     target = into / Path(name).name
-    shutil.copytree(source, target)
+    # Without the cache a CLI run may have left in the source: each test starts from the files.
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns(".nextguard_cache"))
     return target.resolve()
 
 

@@ -33,7 +33,7 @@ from tree_sitter import Tree
 
 from ..cli.map import render_markdown
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from ..engine import Workspace, run_rules
+from ..engine import Workspace, default_jobs, run_rules
 from ..inventory import endpoints, file_endpoints
 from ..model import Finding, Notice, TextEdit
 from ..rules.base import Rule
@@ -219,7 +219,7 @@ class Session:
             return None
         root = Path(fs_path)
         real_root = Path(os.path.realpath(fs_path))
-        folder = Folder(uri, root, real_root, Workspace(real_root), implicit=implicit)
+        folder = Folder(uri, root, real_root, Workspace(real_root, cache=True, jobs=default_jobs()), implicit=implicit)
         folder.settings = dict(self.init_settings)
         return folder
 
@@ -378,7 +378,9 @@ class Session:
         young, middle, _ = gc.get_threshold()
         gc.set_threshold(young, middle, FULL_COLLECTIONS_BY_THRESHOLD)
         if token is not None:
-            self.client.progress(token, types.WorkDoneProgressEnd(message=f"{total_files} files"))
+            cached = sum(folder.workspace.from_cache for folder in folders)
+            detail = f" ({cached} read from the cache)" if cached else ""
+            self.client.progress(token, types.WorkDoneProgressEnd(message=f"{total_files} files{detail}"))
 
     def _reindex(self, folder: Folder, progress: Callable[[int, int], None] | None) -> None:
         config = self._config_for(folder)
