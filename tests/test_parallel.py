@@ -150,3 +150,26 @@ def test_a_rules_worker_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch)
 
     monkeypatch.setattr(engine, "_rules_chunk", dying)
     assert analyze([ACME], jobs=2).findings == analyze([ACME], jobs=1).findings
+
+
+def test_no_rules_workers_when_memory_is_short(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # A rules worker ends up with most of the parent's heap copied: none is started when the
+    # available memory would not hold the copy twice over.
+    log = tmp_path / "pids"
+    real = engine._rules_chunk
+
+    def logged(analysis, paths, rules, bounds):  # type: ignore[no-untyped-def]
+        with log.open("a") as handle:
+            handle.write(f"{os.getpid()}\n")
+        return real(analysis, paths, rules, bounds)
+
+    monkeypatch.setattr(engine, "_rules_chunk", logged)
+    monkeypatch.setattr(engine, "_copies_that_fit", lambda: 0)
+    assert analyze([ACME], jobs=2).findings == analyze([ACME], jobs=1).findings
+    assert not log.exists(), "the rules ran in one process, without chunks"
+
+
+def test_copies_that_fit_reads_this_machine() -> None:
+    if not Path("/proc/meminfo").exists():
+        pytest.skip("no /proc/meminfo: the limit applies on Linux only")
+    assert engine._copies_that_fit() >= 1  # a test process is small next to any CI machine
