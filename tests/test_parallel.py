@@ -173,3 +173,47 @@ def test_copies_that_fit_reads_this_machine() -> None:
     if not Path("/proc/meminfo").exists():
         pytest.skip("no /proc/meminfo: the limit applies on Linux only")
     assert engine._copies_that_fit() >= 1  # a test process is small next to any CI machine
+
+
+def test_what_a_rules_worker_reads_invalidates_the_cached_report(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The cached report is replayed only while everything the analysis read is unchanged; a file
+    # a rule reads in a worker process counts as much as one read here.
+    root = tmp_path / "app"
+    shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(CACHE_DIR_NAME))
+    outside = tmp_path / "read-by-a-rule.json"
+    outside.write_text("{}", encoding="utf-8")
+    parent = os.getpid()
+    real_chunk = engine._rules_chunk
+
+    def reading(analysis, paths, rules, bounds):  # type: ignore[no-untyped-def]
+        if os.getpid() == parent:
+            time.sleep(0.02)  # leave the worker chunks
+        else:
+            outside.read_text(encoding="utf-8")
+        return real_chunk(analysis, paths, rules, bounds)
+
+    analyses: list[Path] = []
+    real_root = engine._analyze_root
+
+    def counting(root, *args, **kwargs):  # type: ignore[no-untyped-def]
+        analyses.append(root)
+        return real_root(root, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "_rules_chunk", reading)
+    monkeypatch.setattr(engine, "_analyze_root", counting)
+    first = analyze([root], jobs=2, cache=True)
+    # The first run made the cache directory in the root, which the report depends on: a stat
+    # that fresh is not trusted (a change within the same clock tick would not show), so the
+    # report is stored once the root's stat is older.
+    hour_ago = time.time() - 3600
+    for path in (root, outside):
+        os.utime(path, (hour_ago, hour_ago))
+    analyze([root], jobs=2, cache=True)
+    stored = len(analyses)
+    assert analyze([root], jobs=2, cache=True).findings == first.findings
+    assert len(analyses) == stored, "nothing changed: the report is replayed"
+    outside.write_text('{"changed": true}', encoding="utf-8")
+    assert analyze([root], jobs=2, cache=True).findings == first.findings
+    assert len(analyses) == stored + 1, "a file the worker read changed: analysed again"

@@ -262,6 +262,14 @@ class Recorder:
             if isinstance(target, str | bytes | os.PathLike):
                 recorder.directories.add(os.fsdecode(target))
 
+    @classmethod
+    def note(cls, files: Iterable[str], directories: Iterable[str]) -> None:
+        """Add what another process read for this analysis (a forked worker's own recorder)."""
+        recorder = cls._active
+        if recorder is not None:
+            recorder.files.update(files)
+            recorder.directories.update(directories)
+
     @contextmanager
     def recording(self) -> Iterator[Recorder]:
         cls = type(self)
@@ -275,7 +283,15 @@ class Recorder:
             cls._active = previous
 
 
-_IGNORED_PREFIXES = tuple({os.fspath(_PACKAGE_DIR), sys.prefix, sys.base_prefix, sys.exec_prefix})
+# Not inputs of a report: nextguard's own files and the interpreter's, and the kernel's views of
+# the machine (how much memory there is to fork workers into is read from /proc, whose stats
+# change from one run to the next: recorded, they would never let a report be replayed).
+_IGNORED_PREFIXES = (
+    *sorted({os.fspath(_PACKAGE_DIR), sys.prefix, sys.base_prefix, sys.exec_prefix}),
+    "/proc/",
+    "/sys/",
+    "/dev/",
+)
 
 
 def _inputs(recorder: Recorder, sources: Iterable[str], root: Path, own: Path) -> dict[str, Stat | None]:

@@ -330,7 +330,12 @@ def _rules_worker(
 ) -> None:
     try:
         while (index := _claim(counter, len(chunks))) is not None:
-            writer.send_bytes(pickle.dumps((index, _rules_chunk(analysis, paths, rules, chunks[index]))))
+            # Rules may read files (a package.json for the Next.js version): the cached report
+            # depends on them, so what this process reads goes back with its findings.
+            recorder = Recorder()
+            with recorder.recording():
+                part = _rules_chunk(analysis, paths, rules, chunks[index])
+            writer.send_bytes(pickle.dumps((index, part, recorder.files, recorder.directories)))
     finally:
         writer.close()
         _leave()
@@ -382,11 +387,12 @@ def run_rules_parallel(
         for reader in wait(readers, timeout=None if block else 0):
             assert isinstance(reader, Connection)
             try:
-                index, part = pickle.loads(reader.recv_bytes())
+                index, part, files, directories = pickle.loads(reader.recv_bytes())
             except (EOFError, OSError):  # done, or died: its unfinished chunks are run here
                 readers.remove(reader)
                 continue
             parts[index] = part
+            Recorder.note(files, directories)
 
     try:
         counter = context.Value("l", 0)
