@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from importlib import resources
+from operator import itemgetter
 from pathlib import Path
 
 from tree_sitter import Language, Node, Query, QueryCursor, Tree
@@ -89,6 +90,10 @@ _NOT_NAMES = frozenset(
     b"const let var if else satisfies keyof throw yield".split()
 )
 _ROOTS_LIMIT = 4000
+# Captures the unit sweep visits, and their order among events that start at one byte.
+_EVENT_ORDER = (("call", 1), ("new", 1), ("env", 2), ("throw", 3), ("local", 0), ("return", 4))
+
+_EVENT_KEY = itemgetter(0, 1, 2)
 
 
 def _query(language: Language) -> Query:
@@ -98,14 +103,33 @@ def _query(language: Language) -> Query:
     return query
 
 
+# Spans are made by the hundred thousand: fill the slots directly instead of through the frozen
+# dataclass's ``__init__`` (two ``object.__setattr__`` calls), which was a tenth of extraction.
+_new_object = object.__new__
+_set_start = Span.__dict__["start"].__set__
+_set_end = Span.__dict__["end"].__set__
+
+
+def _make_span(start: int, end: int) -> Span:
+    span = _new_object(Span)
+    _set_start(span, start)
+    _set_end(span, end)
+    return span
+
+
 def _span(node: Node) -> Span:
-    return Span(node.start_byte, node.end_byte)
+    span = _new_object(Span)
+    _set_start(span, node.start_byte)
+    _set_end(span, node.end_byte)
+    return span
 
 
 def _text(node: Node | None) -> str:
-    if node is None or node.text is None:
+    if node is None:
         return ""
-    return node.text.decode("utf-8", errors="replace")
+    # ``Node.text`` slices the source anew on each access: read it once.
+    text = node.text
+    return "" if text is None else text.decode("utf-8", errors="replace")
 
 
 def string_value(node: Node | None) -> str | None:
@@ -240,10 +264,9 @@ def _returns(parent: Node, child: Node) -> bool:
     return parent.type == "return_statement" or (parent.type == "arrow_function" and _is_field(parent, "body", child))
 
 
-def _call_context(node: Node) -> tuple[bool, bool, bool]:
-    """(statement, test, returned) for a call: see ``Call``."""
+def _call_context(node: Node, parent: Node | None) -> tuple[bool, bool, bool]:
+    """(statement, test, returned) for a call (whose ``parent`` the caller has read): see ``Call``."""
     current = node
-    parent = node.parent
     test = False
     steps = 0
     while parent is not None and steps < 16:
@@ -268,30 +291,35 @@ def _call_context(node: Node) -> tuple[bool, bool, bool]:
 # to hold the name), or before it a `.` (a property of something else).
 _NAME_EDGE = frozenset(bytes([c]) for c in b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_$'\"`")
 _NAME_BEFORE = _NAME_EDGE | {b"."}
-_MEMBER = re.compile(rb"\s*(\?\.|!?\.)\s*([A-Za-z_$][\w$]*)")
-_KEY = re.compile(rb"\s*:(?!:)")
-_ASSIGNED = re.compile(rb"\s*(=(?![=>])|[-+*/%&|^]=|\?\?=|\|\|=|&&=|\+\+|--)")
+# What follows a name, in one match (each alternative starts with a non-space, so the first that
+# matches is the one separate patterns tried in this order would find): 1. an assignment to it,
+# 2. the `:` of an object key, 3. a member read (`?.`, `.`, `!.`) and 4. the member's name.
+_AFTER_NAME = re.compile(
+    rb"\s*(?:(=(?![=>])|[-+*/%&|^]=|\?\?=|\|\|=|&&=|\+\+|--)|(:(?!:))|(\?\.|!?\.)\s*([A-Za-z_$][\w$]*))"
+)
 
 
 def _ref_at(data: bytes, start: int, end: int, cond: tuple[int, int] | None, inside_return: bool) -> Ref | None:
     """A read of the name at ``data[start:end]``; None when it is assigned to, or is an object key."""
-    if _ASSIGNED.match(data, end) or _KEY.match(data, end):
-        return None
     member: str | None = None
     member_span: Span | None = None
     optional = False
-    match = _MEMBER.match(data, end)
+    argument = False
+    match = _AFTER_NAME.match(data, end)
     if match is not None:
-        member = match.group(2).decode("utf-8", "replace")
-        member_span = Span(start, match.end())
-        optional = match.group(1) == b"?."
-    before = data[max(0, start - 40) : start].rstrip()
-    after = data[end : end + 40].lstrip()
-    argument = member is None and before[-1:] in (b"(", b",") and after[:1] in (b")", b",")
+        if match.group(4) is None:
+            return None  # assigned to, or an object key
+        member = match.group(4).decode("utf-8", "replace")
+        member_span = _make_span(start, match.end())
+        optional = match.group(3) == b"?."
+    else:
+        before = data[max(0, start - 40) : start].rstrip()
+        after = data[end : end + 40].lstrip()
+        argument = before[-1:] in (b"(", b",") and after[:1] in (b")", b",")
     name = data[start:end].decode("utf-8", "replace")
     return Ref(
         name,
-        Span(start, end),
+        _make_span(start, end),
         member,
         member_span,
         optional,
@@ -354,13 +382,17 @@ class _Builder:
         self.facts = FileFacts(path=path, lines=LineIndex(data))
         # function start offset -> (kind, name, binding name, report span)
         self.unit_roles: dict[int, tuple[UnitKind, str | None, Span | None]] = {}
+        self._async: dict[tuple[int, int], bool] = {}
+        self.statements: list[Span] = []
 
     # -- module level ---------------------------------------------------------------------------
 
     def module(self) -> None:
         root = self.tree.root_node
         facts = self.facts
-        statements = [child for child in root.children if child.is_named]
+        statements = root.named_children
+        # the module unit's statements (``units_and_calls``)
+        self.statements = [_span(child) for child in statements if child.type != "comment"]
         directives = directive_prologue(statements)
         if directives:
             facts.prologue_end = directives[-1].end_byte
@@ -604,6 +636,14 @@ class _Builder:
 
     # -- units and calls --------------------------------------------------------------------------
 
+    def _is_async(self, function: Node) -> bool:
+        # Asked for a unit and again for the calls inside it; ``Node.children`` builds every child.
+        key = (function.start_byte, function.end_byte)
+        found = self._async.get(key)
+        if found is None:
+            found = self._async[key] = any(child.type == "async" for child in function.children)
+        return found
+
     def units_and_calls(self, captures: dict[str, list[Node]]) -> None:
         facts = self.facts
         module = Unit(
@@ -619,7 +659,7 @@ class _Builder:
             is_async=True,
             async_at=0,
         )
-        module.statements = [_span(c) for c in self.tree.root_node.named_children if c.type != "comment"]
+        module.statements = self.statements
         facts.units.append(module)
         index_by_start: dict[int, int] = {}
         # What units return (`return x` statements and arrow bodies), linked to calls after the sweep.
@@ -654,7 +694,7 @@ class _Builder:
             report = found_report
             if report is None:
                 report = _header_span(node)
-            is_async = any(child.type == "async" for child in node.children)
+            is_async = self._is_async(node)
             parameters = node.child_by_field_name("parameters")
             arity = len(parameters.named_children) if parameters is not None else 1
             params: list[Binder] = []
@@ -703,33 +743,24 @@ class _Builder:
         # Sweep: units are properly nested intervals; each event belongs to the innermost one open.
         # Functions that are not units (callbacks) are tracked too: a call's innermost function
         # says whether an `await` can be added where it stands.
-        events: list[tuple[int, int, Node]] = []  # (start, order, node)
-        for node in captures.get("call", []):
-            events.append((node.start_byte, 1, node))
-        for node in captures.get("new", []):
-            events.append((node.start_byte, 1, node))
-        for node in captures.get("env", []):
-            events.append((node.start_byte, 2, node))
-        for node in captures.get("throw", []):
-            events.append((node.start_byte, 3, node))
-        for node in captures.get("local", []):
-            events.append((node.start_byte, 0, node))
-        for node in captures.get("return", []):
-            events.append((node.start_byte, 4, node))
+        events: list[tuple[int, int, int, Node]] = []  # (start, order, end, node)
+        for name, order in _EVENT_ORDER:
+            events += [(node.start_byte, order, node.end_byte, node) for node in captures.get(name, ())]
         # Calls that start at one byte (`a().b()` holds `a()`) go inner first, the order they run in;
         # without the end as a tie-break their order was the query's, which can differ between an
         # incrementally reparsed tree and a fresh one of the same text.
-        events.sort(key=lambda event: (event[0], event[1], event[2].end_byte))
+        events.sort(key=_EVENT_KEY)
         units = sorted(facts.units[1:], key=lambda u: u.span.start)
         functions = sorted(
             ((n.start_byte, n.end_byte, n) for n in captures.get("function", [])), key=lambda f: (f[0], -f[1])
         )
-        scopes: list[tuple[int, int, bool, int]] = []  # open functions: (start, end, async, async_at)
+        scopes: list[int] = []  # open functions, innermost last: indices into ``functions``
+        scope_of: dict[int, tuple[int, int, bool, int]] = {}  # index -> (start, end, async, async_at)
         stack: list[Unit] = [module]
         position = 0
         next_function = 0
         pending: list[tuple[Unit, Node]] = []  # declarators, linked to their calls once all are known
-        for start, order, node in events:
+        for start, order, _, node in events:
             while position < len(units) and units[position].span.start <= start:
                 opening = units[position]
                 while stack[-1] is not module and stack[-1].span.end <= opening.span.start:
@@ -746,21 +777,33 @@ class _Builder:
                 owner.env_reads.append((_text(node), _span(node)))
             elif order == 0:
                 pending.append((owner, node))
-            elif order == 4:
-                value = next((c for c in node.named_children if c.type != "comment"), None)
-                if owner is not module and value is not None and _function_of(node) == owner.span.start:
-                    returned.append((owner, value))
             else:
+                # The functions open here (nested intervals: the innermost is the last one open).
                 while next_function < len(functions) and functions[next_function][0] <= start:
-                    f_start, f_end, function = functions[next_function]
-                    while scopes and scopes[-1][1] <= f_start:
+                    f_start = functions[next_function][0]
+                    while scopes and functions[scopes[-1]][1] <= f_start:
                         scopes.pop()
-                    is_async = any(child.type == "async" for child in function.children)
-                    scopes.append((f_start, f_end, is_async, _scope_at(function)))
+                    scopes.append(next_function)
                     next_function += 1
-                while scopes and scopes[-1][1] <= start:
+                while scopes and functions[scopes[-1]][1] <= start:
                     scopes.pop()
-                scope = scopes[-1] if scopes else None
+                if order == 4:
+                    # Only a unit's own returns: not those of a callback inside it (the innermost
+                    # function around the statement, found by the sweep instead of walking parents).
+                    innermost_start = functions[scopes[-1]][0] if scopes else -1
+                    if owner is module or innermost_start != owner.span.start:
+                        continue
+                    value = next((c for c in node.named_children if c.type != "comment"), None)
+                    if value is not None:
+                        returned.append((owner, value))
+                    continue
+                scope: tuple[int, int, bool, int] | None = None
+                if scopes:
+                    innermost = scopes[-1]
+                    scope = scope_of.get(innermost)
+                    if scope is None:
+                        f_start, f_end, function = functions[innermost]
+                        scope = scope_of[innermost] = (f_start, f_end, self._is_async(function), _scope_at(function))
                 owner.calls.append(self.call(node, owner.index, scope))
         while position < len(units):
             opening = units[position]
@@ -930,10 +973,12 @@ class _Builder:
                 found.append(ref)
 
     def call(self, node: Node, unit: int, scope: tuple[int, int, bool, int] | None = None) -> Call:
+        function: Node | None = None
         if node.type == "new_expression":
             chain: tuple[str, ...] = ("new", *chain_of(node.child_by_field_name("constructor")))
         else:
-            chain = chain_of(node.child_by_field_name("function"))
+            function = node.child_by_field_name("function")
+            chain = chain_of(function)
         arguments = node.child_by_field_name("arguments")
         string_arg: str | None = None
         tagged = False
@@ -950,7 +995,8 @@ class _Builder:
                     first = arguments.named_child(0)
                     if first is not None and first.type in ("string", "template_string"):
                         string_arg = string_value(first)
-                args_span = Span(arguments.start_byte + 1, max(arguments.start_byte + 1, arguments.end_byte - 1))
+                after_open = arguments.start_byte + 1
+                args_span = _make_span(after_open, max(after_open, arguments.end_byte - 1))
                 wants_fields = bool(chain) and chain[-1] in FIELD_METHODS
                 if wants_fields:
                     for argument in arguments.named_children:
@@ -959,11 +1005,16 @@ class _Builder:
                             where = _fields(inner, "", 0, fields)
                             selected = _selected(inner)
                             break
+        # ``Node.parent`` searches down from the root (a microsecond or more): read it once here.
         parent = node.parent
-        while parent is not None and parent.type == "parenthesized_expression":
-            parent = parent.parent
-        awaited = (parent is not None and parent.type == "await_expression") or _awaited_generic(node)
-        statement, test, returned = _call_context(node)
+        above = parent
+        while above is not None and above.type == "parenthesized_expression":
+            above = above.parent
+        # `await f<T>(x)` reads as a call of `await f` (see ``_awaited_generic``)
+        awaited = (above is not None and above.type == "await_expression") or (
+            function is not None and function.type == "await_expression"
+        )
+        statement, test, returned = _call_context(node, parent)
         return Call(
             chain,
             _span(node),
@@ -1065,16 +1116,6 @@ def _fallback_of(node: Node) -> Node | None:
     if node.type == "binary_expression" and held[0] is not sides[0]:
         return None
     return held[0]
-
-
-def _function_of(node: Node) -> int:
-    """The start of the innermost function around ``node`` (-1: none)."""
-    parent = node.parent
-    while parent is not None:
-        if parent.type in FUNCTION_TYPES:
-            return parent.start_byte
-        parent = parent.parent
-    return -1
 
 
 def _is_call(node: Node | None) -> bool:
