@@ -137,7 +137,10 @@ def string_value(node: Node | None) -> str | None:
     if node is None:
         return None
     if node.type == "string":
-        return "".join(_text(child) for child in node.named_children if child.type != "comment")
+        children = node.named_children
+        if len(children) == 1 and children[0].type != "comment":
+            return _text(children[0])  # the usual case: one fragment
+        return "".join(_text(child) for child in children if child.type != "comment")
     if node.type == "template_string":
         return "".join(_text(child) for child in node.named_children if child.type == "string_fragment")
     return None
@@ -384,6 +387,7 @@ class _Builder:
         self.unit_roles: dict[int, tuple[UnitKind, str | None, Span | None]] = {}
         self._async: dict[tuple[int, int], bool] = {}
         self.statements: list[Span] = []
+        self._calls_by_span: dict[int, dict[tuple[int, int], int]] = {}
 
     # -- module level ---------------------------------------------------------------------------
 
@@ -826,9 +830,9 @@ class _Builder:
         span = _span(inner)
         kind = inner.type
         if kind in ("call_expression", "new_expression"):
-            for position in range(len(unit.calls) - 1, -1, -1):
-                if unit.calls[position].span == span:
-                    return Return(span, _span(value), "call", call=position)
+            position = self._call_at(unit).get((span.start, span.end))
+            if position is not None:
+                return Return(span, _span(value), "call", call=position)
             return Return(span, _span(value), "other")
         if kind in ("binary_expression", "ternary_expression"):
             held = _fallback_of(inner)
@@ -867,6 +871,16 @@ class _Builder:
             return Return(span, _span(value), "object", entries=tuple(entries))
         return Return(span, _span(value), "other")
 
+    def _call_at(self, unit: Unit) -> dict[tuple[int, int], int]:
+        """Span -> the last of the unit's calls with that span, once its calls are all known (a
+        search of the calls per declarator and per return was a tenth of extraction)."""
+        found = self._calls_by_span.get(unit.index)
+        if found is None:
+            found = self._calls_by_span[unit.index] = {
+                (call.span.start, call.span.end): position for position, call in enumerate(unit.calls)
+            }
+        return found
+
     def local(self, unit: Unit, node: Node) -> Local | None:
         binders = binders_of(node.child_by_field_name("name"))
         if not binders:
@@ -883,14 +897,7 @@ class _Builder:
         call_index: int | None = None
         awaited = awaited or (inner is not None and _awaited_generic(inner))
         if inner is not None and inner.type in ("call_expression", "new_expression"):
-            start, end = inner.start_byte, inner.end_byte
-            for position in range(len(unit.calls) - 1, -1, -1):
-                span = unit.calls[position].span
-                if span.start == start and span.end == end:
-                    call_index = position
-                    break
-                if span.start < start:
-                    break
+            call_index = self._call_at(unit).get((inner.start_byte, inner.end_byte))
         statement = node.parent
         reads: str | None = None
         if inner is not None and inner.type in ("identifier", "member_expression"):
