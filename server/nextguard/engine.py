@@ -9,6 +9,7 @@ import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from tree_sitter import Tree
 
@@ -119,22 +120,36 @@ def build_index(
 # Below this many files to extract, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 300
 _CHUNK = 48
-_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never pickled)
+# What forked workers read (inherited, never pickled): the files, their chunks, and the shared
+# count of chunks claimed so far.
+_WORK: list[tuple[Path, bytes]] = []
+_CHUNKS: list[tuple[int, int]] = []
+_CLAIMED: Any = None
 
 
-def _extract_chunk(bounds: tuple[int, int]) -> bytes:
-    """In a worker: parse, extract and encode ``_WORK[start:end]``; marshal is the cheap way back
-    (each file's facts marshalled on their own, as the cache keeps them)."""
+def _claim(counter: Any) -> int:
+    """The next chunk nobody has taken (past the last one: none left)."""
+    with counter.get_lock():
+        chunk = int(counter.value)
+        counter.value = chunk + 1
+    return chunk
+
+
+def _extract_claimed(_: int) -> bytes:
+    """In a worker: claim chunks until none is left; parse, extract and encode their files.
+    marshal is the cheap way back (each file's facts marshalled on their own, as the cache
+    keeps them)."""
     from .facts.codec import codec
 
     encode = codec().encode
     out: list[tuple[int, bytes | str]] = []
-    for position in range(*bounds):
-        path, data = _WORK[position]
-        try:
-            out.append((position, marshal.dumps(encode(extract(path, data, parse(path, data))))))
-        except (ValueError, RecursionError) as error:
-            out.append((position, str(error)))
+    while (chunk := _claim(_CLAIMED)) < len(_CHUNKS):
+        for position in range(*_CHUNKS[chunk]):
+            path, data = _WORK[position]
+            try:
+                out.append((position, marshal.dumps(encode(extract(path, data, parse(path, data))))))
+            except (ValueError, RecursionError) as error:
+                out.append((position, str(error)))
     return marshal.dumps(out)
 
 
@@ -145,21 +160,39 @@ def _extract_parallel(
     found: list[tuple[Path, bytes, FileFacts | None, bytes]],
     missing: list[int],
 ) -> dict[int, FileFacts | str]:
-    """Facts (or a parse error's text) by position in ``found``; whatever a worker did not
-    deliver is left out, for the caller to extract itself."""
+    """Facts (or a parse error's text) by position in ``found``, from ``jobs`` processes: this
+    one and ``jobs - 1`` forked workers, each taking the next chunk of files until none is left.
+    What this process extracts itself needs no encoding and decoding (the workers' facts cost a
+    third of their extraction again to come back). Whatever a worker did not deliver is left out,
+    for the caller to extract itself."""
     from .facts.codec import codec
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return {}
-    global _WORK
-    _WORK = work
+    global _WORK, _CHUNKS, _CLAIMED
     decode = codec().decode
     results: dict[int, FileFacts | str] = {}
     chunks = [(start, min(start + _CHUNK, len(work))) for start in range(0, len(work), _CHUNK)]
     try:
-        with multiprocessing.get_context("fork").Pool(min(jobs, len(chunks))) as pool:
-            for blob in pool.imap_unordered(_extract_chunk, chunks):
-                for position, value in marshal.loads(blob):
+        context = multiprocessing.get_context("fork")
+        _WORK, _CHUNKS, _CLAIMED = work, chunks, context.Value("i", 0)
+        workers = max(1, min(jobs - 1, len(chunks) - 1))
+        with context.Pool(workers) as pool:
+            pending = [pool.apply_async(_extract_claimed, (worker,)) for worker in range(workers)]
+            while (chunk := _claim(_CLAIMED)) < len(chunks):
+                for position in range(*chunks[chunk]):
+                    target = missing[position]
+                    path, data, _, ident = found[target]
+                    try:
+                        facts = extract(path, data, parse(path, data))
+                    except (ValueError, RecursionError) as error:  # a file tree-sitter cannot take
+                        results[target] = str(error)
+                        continue
+                    results[target] = facts
+                    if cache is not None:
+                        cache.put(ident, facts)
+            for waiting in pending:
+                for position, value in marshal.loads(waiting.get()):
                     target = missing[position]
                     path, data, _, ident = found[target]
                     if isinstance(value, str):
@@ -171,7 +204,7 @@ def _extract_parallel(
     except (OSError, ValueError, EOFError, RuntimeError, multiprocessing.ProcessError):
         pass  # no workers here (a sandbox, no /dev/shm) or one died: the rest is extracted serially
     finally:
-        _WORK = []
+        _WORK, _CHUNKS, _CLAIMED = [], [], None
     return results
 
 
