@@ -55,7 +55,8 @@ def build_index(
 ) -> WorkspaceIndex:
     """Read, parse and extract every file. With ``cache``, facts of content seen before are
     decoded from it instead of extracted, and new facts are added to it. With ``jobs`` > 1 and
-    enough files to extract, the parsing and extraction run in that many worker processes."""
+    enough files to extract, the parsing and extraction run in that many processes (this one
+    and ``jobs - 1`` forked workers)."""
     files = list(files)
     total = len(files)
     found: list[tuple[Path, bytes, FileFacts | None, bytes]] = []  # path, text, facts if cached, content id
@@ -252,7 +253,7 @@ def _extract_parallel(
 
 
 def default_jobs() -> int:
-    """Worker processes for a CLI scan: the CPUs this process may run on."""
+    """Processes for a CLI scan (``jobs``): the CPUs this process may run on."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
@@ -448,8 +449,9 @@ def analyze(
 ) -> Report:
     """Analyse the workspace that holds each path and report the findings inside the paths.
     With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the workspace
-    root, or under ``cache_dir``. ``jobs`` > 1 parses and extracts large workspaces in that many
-    worker processes. Raises ``ConfigError`` for an invalid config."""
+    root, or under ``cache_dir``. ``jobs`` > 1 parses, extracts and checks large workspaces in
+    that many processes (this one and forked workers). Raises ``ConfigError`` for an invalid
+    config."""
     report = Report()
     roots: dict[Path, list[Path]] = {}
     for given in paths:

@@ -44,6 +44,27 @@ class Event:
     nullable: bool = False  # for AUTH: the result is null when nobody is signed in
 
 
+# What an event is apart from its span: (kind, label, mutation, callee, nullable).
+_Shape = tuple[Kind, str, bool, NameKey | None, bool]
+
+# Events are made once per call of the workspace (tens of thousands): fill the slots directly
+# instead of through the frozen dataclass's ``__init__`` (one ``object.__setattr__`` per field).
+_new_object = object.__new__
+_SETTERS = tuple(Event.__dict__[name].__set__ for name in ("kind", "span", "label", "mutation", "callee", "nullable"))
+
+
+def _event(kind: Kind, span: Span, label: str, mutation: bool, callee: NameKey | None, nullable: bool) -> Event:
+    event = _new_object(Event)
+    set_kind, set_span, set_label, set_mutation, set_callee, set_nullable = _SETTERS
+    set_kind(event, kind)
+    set_span(event, span)
+    set_label(event, label)
+    set_mutation(event, mutation)
+    set_callee(event, callee)
+    set_nullable(event, nullable)
+    return event
+
+
 # The methods whose classification reads the call's string argument (a SQL text).
 _SQL_METHODS = frozenset({"query", "execute"})
 
@@ -58,9 +79,10 @@ class CallClassifier:
         self.index = index
         self._client_cache: dict[tuple[Path, str], bool] = {}
         # (file, chain, tagged, SQL text) -> the events' (kind, label, mutation, callee, nullable)
-        self._memo: dict[
-            tuple[Path, tuple[str, ...], bool, str | None], list[tuple[Kind, str, bool, NameKey | None, bool]]
-        ] = {}
+        self._memo: dict[tuple[Path, tuple[str, ...], bool, str | None], list[_Shape]] = {}
+        # (what the chain names, chain, tagged, SQL text) -> the same: a classification reads the
+        # file only through ``index.target``, so files that call one import the same way share it.
+        self._by_target: dict[tuple[Target, tuple[str, ...], bool, str | None], list[_Shape]] = {}
         config = index.config
         self._auth_names = {entry for entry in config.auth_primitives if "#" not in entry and "." not in entry}
         self._auth_members = [tuple(e.split(".")) for e in config.auth_primitives if "#" not in e and "." in e]
@@ -99,6 +121,7 @@ class CallClassifier:
         """Drop what depends on other files' facts, after they changed."""
         self._client_cache.clear()
         self._memo.clear()
+        self._by_target.clear()
 
     # -- data clients -----------------------------------------------------------------------------
 
@@ -145,22 +168,29 @@ class CallClassifier:
         chain = call.chain
         if not chain or chain == ("",):
             return []
-        key = (path, chain, call.tagged, call.string_arg if call.tagged or chain[-1] in _SQL_METHODS else None)
+        sql = call.string_arg if call.tagged or chain[-1] in _SQL_METHODS else None
+        key = (path, chain, call.tagged, sql)
         shapes = self._memo.get(key)
         if shapes is None:
-            shapes = self._memo[key] = [
-                (e.kind, e.label, e.mutation, e.callee, e.nullable) for e in self._classify(path, call)
-            ]
+            target = self.index.target(path, chain)
+            shared = (target, chain, call.tagged, sql)
+            shapes = self._by_target.get(shared)
+            if shapes is None:
+                shapes = self._by_target[shared] = [
+                    (e.kind, e.label, e.mutation, e.callee, e.nullable) for e in self._classify(path, call, target)
+                ]
+            self._memo[key] = shapes
         span = call.span
         return [
-            Event(kind, span, label, mutation, callee, nullable) for kind, label, mutation, callee, nullable in shapes
+            _event(kind, span, label, mutation, callee, nullable) for kind, label, mutation, callee, nullable in shapes
         ]
 
-    def _classify(self, path: Path, call: Call) -> list[Event]:
+    def _classify(self, path: Path, call: Call, target: Target | None = None) -> list[Event]:
         chain = call.chain
         events: list[Event] = []
         label = label_of(chain)
-        target = self.index.target(path, chain)
+        if target is None:
+            target = self.index.target(path, chain)
         last = chain[-1]
         if self.is_auth(target, chain):
             nullable = last in vocab.NULLABLE_AUTH or (target.name in vocab.NULLABLE_AUTH and not target.rest)

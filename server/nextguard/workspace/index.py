@@ -4,6 +4,7 @@ about rules."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -64,20 +65,32 @@ class WorkspaceIndex:
         self.sources = sources
         self.resolver = ModuleResolver(root, modules.keys())
         self._rel: dict[Path, str] = {}
+        root_text = str(root)
+        self._root_prefix = root_text if root_text.endswith("/") else root_text + "/"
         self._rel_parts: dict[Path, tuple[str, ...]] = {}
         # Workspace-wide answers rules compute once per analysis (cleared whenever a file changes).
         self.memo: dict[object, object] = {}
         self._export_cache: dict[tuple[Path, str], tuple[Path, Binding] | tuple[str, str] | None] = {}
+        # A module's imports (all, and those for values), kept with the facts they were read from:
+        # the import graph's properties and several rules ask for every module's.
+        self._imports: dict[Path, tuple[FileFacts, tuple[Path, ...]]] = {}
+        self._value_imports: dict[Path, tuple[FileFacts, tuple[Path, ...]]] = {}
 
     # -- files ------------------------------------------------------------------------------------
 
     def rel(self, path: Path) -> str:
         cached = self._rel.get(path)
         if cached is None:
-            try:
-                cached = path.relative_to(self.root).as_posix()
-            except ValueError:
-                cached = path.as_posix()
+            text = str(path)
+            if os.sep == "/" and text.startswith(self._root_prefix):
+                # What `relative_to(root).as_posix()` gives (both paths are normalised), without
+                # building path objects: every file asks once per analysis.
+                cached = text[len(self._root_prefix) :]
+            else:
+                try:
+                    cached = path.relative_to(self.root).as_posix()
+                except ValueError:
+                    cached = path.as_posix()
             self._rel[path] = cached
         return cached
 
@@ -86,7 +99,12 @@ class WorkspaceIndex:
         and building the path object was a tenth of a keystroke's rule time."""
         cached = self._rel_parts.get(path)
         if cached is None:
-            cached = self._rel_parts[path] = PurePosixPath(self.rel(path)).parts
+            rel = self.rel(path)
+            if rel and rel[0] != "/" and "//" not in rel and "." not in rel.split("/"):
+                cached = tuple(rel.split("/"))  # what the path object would split it into
+            else:
+                cached = PurePosixPath(rel).parts
+            self._rel_parts[path] = cached
         return cached
 
     def app_kind(self, path: Path) -> str | None:
@@ -230,6 +248,8 @@ class WorkspaceIndex:
         self.forget_graph()
 
     def forget_graph(self) -> None:
+        self._imports.clear()
+        self._value_imports.clear()
         for name in ("reachable_from_app", "client_reachable", "reexported_actions", "value_importers"):
             self.__dict__.pop(name, None)
 
@@ -256,20 +276,30 @@ class WorkspaceIndex:
 
     def imports_of(self, path: Path) -> Iterable[Path]:
         facts = self.modules[path]
+        kept = self._imports.get(path)
+        if kept is not None and kept[0] is facts:
+            return kept[1]
         sources = {imported.source for imported in facts.imports if not imported.type_only}
         sources.update(export.source for export in facts.exports if export.source is not None)
         sources.update(facts.star_exports)
         # Sorted: which importer a finding names must not depend on string hashing.
+        found: list[Path] = []
         for source in sorted(sources):
             target = self.resolve_import(path, source)
             if target is not None and target in self.modules:
-                yield target
+                found.append(target)
+        result = tuple(found)
+        self._imports[path] = (facts, result)
+        return result
 
     def value_imports_of(self, path: Path) -> tuple[Path, ...]:
         """The workspace modules ``path`` imports for their values. TypeScript drops an import whose
         names are all types (`import { ActionState } from './middleware'` of an `export type`) even
         without `import type`, so such an import bundles nothing."""
         facts = self.modules[path]
+        kept = self._value_imports.get(path)
+        if kept is not None and kept[0] is facts:
+            return kept[1]
         found: dict[Path, None] = {}
         for imported in facts.imports:
             if imported.type_only:
@@ -291,7 +321,9 @@ class WorkspaceIndex:
             target = self.resolve_import(path, specifier)
             if target is not None and target in self.modules:
                 found.setdefault(target, None)
-        return tuple(found)
+        result = tuple(found)
+        self._value_imports[path] = (facts, result)
+        return result
 
     @cached_property
     def reachable_from_app(self) -> frozenset[Path]:

@@ -85,6 +85,7 @@ class ModuleResolver:
         # config, not per directory (a large app imports `react` from hundreds of directories).
         self._bare_cache: dict[tuple[int, str], str | None] = {}
         self._real_dirs: dict[str, str] = {}
+        self._importer_dirs: dict[str, str] = {}  # importer file -> its real directory
         self._all_configs: list[TsConfig] | None = None
 
     @property
@@ -173,11 +174,18 @@ class ModuleResolver:
     # -- resolution ---------------------------------------------------------------------------
 
     def _importer_dir(self, importer: Path) -> str:
+        # Per file too: every import of a file asks, and `abspath` alone is microseconds.
+        key = os.fspath(importer)
+        found = self._importer_dirs.get(key)
+        if found is not None:
+            return found
         # Cached per directory, not per file: realpath costs a system call per path component.
-        directory = os.path.dirname(os.path.abspath(os.fspath(importer)))
+        directory = os.path.dirname(os.path.abspath(key))
         real = self._real_dirs.get(directory)
         if real is None:
             real = self._real_dirs[directory] = os.path.realpath(directory)
+        if os.path.isabs(key):  # a relative one means another file after a `chdir`
+            self._importer_dirs[key] = real
         return real
 
     def _resolve_from(self, directory: str, specifier: str) -> Path | None:
