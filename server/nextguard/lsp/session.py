@@ -51,7 +51,7 @@ from ..workspace.discovery import (
 )
 from . import actions as code_actions
 from .actions import FIX_ALL_KIND, FileView, kind_wanted
-from .convert import SOURCE, comparable, diagnostic, hover_markdown, text_edits, to_range, workspace_edit
+from .convert import SOURCE, DiagnosticMemo, ShownKey, hover_markdown, text_edits, to_range, workspace_edit
 from .settings import SECTION, effective_config, same_analysis, settings_from
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
@@ -188,10 +188,12 @@ class Session:
         self.unsynced: set[Path] = set()
         self.editing: Path | None = None  # the document edited last: analysed first
         self.published: dict[str, tuple[Path, list[types.Diagnostic]]] = {}
-        self.pulled: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.shown: dict[str, list[ShownKey]] = {}  # of each published list: what decides a new publish
+        self.pulled: dict[str, tuple[int | None, list[ShownKey]]] = {}
         self.refresh_wanted = False
         self.log_level = _LOG_LEVELS.get(str(init_settings.get("logLevel", "info")), 3)
         self._lines_cache: dict[Path, tuple[bytes, TextLines]] = {}
+        self.converted = DiagnosticMemo(self._lines_of, self._owner_uri, self.encoding, self.caps.related)
         self.started = False
 
     # -- messages to the client ----------------------------------------------------------------------
@@ -450,7 +452,7 @@ class Session:
         """Clear what a removed folder published (unless another folder now owns the file)."""
         for uri, (path, _) in list(self.published.items()):
             if folder.contains(path) and self._owner(path) is None:
-                self._push(uri, path, [], None)
+                self._push(uri, path, [], [], None)
 
     # -- documents -------------------------------------------------------------------------------------
 
@@ -479,7 +481,7 @@ class Session:
                 self._update(folder, path, document.data, document.tree)
             folder.dirty.add(path)  # a closed file's findings may not have been shown (openFiles scope)
         if self.caps.pull and uri in self.published:
-            self._push(uri, path, [], None)  # pull takes over: don't show it twice
+            self._push(uri, path, [], [], None)  # pull takes over: don't show it twice
 
     def change(self, uri: str, version: int, changes: Sequence[TextChange]) -> None:
         path = path_of(uri)
@@ -515,7 +517,7 @@ class Session:
             folder.dirty.add(path)
         shown = self.published.get(uri)
         if shown is not None and self._owner(path) is not None and self._owner_uri(path) != uri:
-            self._push(uri, path, [], None)  # it will be shown under the folder's spelling of its URI
+            self._push(uri, path, [], [], None)  # it will be shown under the folder's spelling of its URI
         for folder in [f for f in self.folders if f.implicit and f.contains(path)]:
             if not any(folder.contains(p) for p in self.documents):
                 self.folders.remove(folder)
@@ -699,11 +701,11 @@ class Session:
         document = self.documents.get(path)
         return document.version if document is not None else None
 
-    def _diagnostics(self, findings: Iterable[Finding], version: int | None) -> list[types.Diagnostic]:
-        return [
-            diagnostic(finding, self._lines_of, self._owner_uri, self.encoding, version, self.caps.related)
-            for finding in findings
-        ]
+    def _diagnostics(
+        self, path: Path, findings: list[Finding], version: int | None
+    ) -> tuple[list[types.Diagnostic], list[ShownKey]]:
+        """The diagnostics of one file's findings, and what the client shows of each (to compare)."""
+        return self.converted.convert(path, findings, version)
 
     def _deliver(self, folder: Folder, path: Path, findings: list[Finding]) -> None:
         uri = self._owner_uri(path)
@@ -712,22 +714,29 @@ class Session:
             # The client pulls open documents itself after its own edits; when their diagnostics
             # change for another reason (an edit in an imported file), ask it to pull again.
             seen = self.pulled.get(uri)
-            if seen is not None and seen[0] == version and seen[1] != comparable(self._diagnostics(findings, version)):
+            if seen is not None and seen[0] == version and seen[1] != self._diagnostics(path, findings, version)[1]:
                 self.refresh_wanted = True
             return
         if not findings and uri not in self.published:
             return
-        self._push(uri, path, self._diagnostics(findings, version), version)
+        self._push(uri, path, *self._diagnostics(path, findings, version), version)
 
-    def _push(self, uri: str, path: Path, diagnostics: list[types.Diagnostic], version: int | None) -> None:
-        shown = self.published.get(uri)
-        key = comparable(diagnostics)
-        if shown is not None and comparable(shown[1]) == key:
+    def _push(
+        self,
+        uri: str,
+        path: Path,
+        diagnostics: list[types.Diagnostic],
+        keys: list[ShownKey],
+        version: int | None,
+    ) -> None:
+        if uri in self.published and self.shown.get(uri) == keys:
             return
         if diagnostics:
             self.published[uri] = (path, diagnostics)
+            self.shown[uri] = keys
         else:
             self.published.pop(uri, None)
+            self.shown.pop(uri, None)
         self.client.publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
     def _flush_refresh(self) -> None:
@@ -786,8 +795,8 @@ class Session:
         if found is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         folder, view, findings = found
-        items = self._diagnostics(findings if self._in_scope(folder, view.path) else [], view.version)
-        self.pulled[uri] = (view.version, comparable(items))
+        items, keys = self._diagnostics(view.path, findings if self._in_scope(folder, view.path) else [], view.version)
+        self.pulled[uri] = (view.version, keys)
         return types.RelatedFullDocumentDiagnosticReport(items=items)
 
     def hover(self, uri: str, line: int, character: int) -> types.Hover | None:
@@ -847,7 +856,7 @@ class Session:
             return []
         folder, view, findings = found
         current = {}
-        for finding, item in zip(findings, self._diagnostics(findings, view.version), strict=True):
+        for finding, item in zip(findings, self._diagnostics(view.path, findings, view.version)[0], strict=True):
             current[(finding.code, _range_key(item.range))] = (finding, item)
         ours = [item for item in sent if item.source == SOURCE]
         targets: list[tuple[Finding, types.Diagnostic]] = []
