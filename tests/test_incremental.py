@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from nextguard.engine import Workspace, analyze
+from nextguard.facts.partial import common_ends
 from nextguard.model import Finding
+from nextguard.syntax.document import Document
 from nextguard.workspace.discovery import SOURCE_SUFFIXES
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -139,10 +141,15 @@ def _keystrokes(text: str, rng: random.Random, count: int) -> list[str]:
     return texts
 
 
+@pytest.mark.parametrize("with_tree", [False, True], ids=["text", "tree"])
 @pytest.mark.parametrize("case", CASES)
-def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, tmp_path: Path) -> None:
+def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(
+    case: str, with_tree: bool, tmp_path: Path
+) -> None:
     # What the language server does: findings are kept per file and computed again only for the
-    # files an update returns. Whatever it leaves out must not have changed.
+    # files an update returns. Whatever it leaves out must not have changed. With ``with_tree``
+    # each edit comes with its incrementally parsed tree, as from an open document: the update
+    # then extracts only the edited statement again (facts/partial.py).
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
@@ -155,7 +162,16 @@ def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, 
         original = path.read_text(encoding="utf-8")
         for text in [*_edits(original)[:1], *_keystrokes(original, rng, 6), original]:
             path.write_text(text, encoding="utf-8")
-            for dirty in workspace.update(path, text.encode()):
+            tree = None
+            if with_tree:
+                # The previous text's tree, edited where the texts differ and parsed again.
+                before, after = workspace.source(path) or b"", text.encode()
+                prefix, suffix = common_ends(before, after)
+                document = Document(path, before)
+                document.tree  # noqa: B018 -- parsed before the edit, as an open document is
+                document.replace(prefix, len(before) - suffix, after[prefix : len(after) - suffix])
+                tree = document.tree
+            for dirty in workspace.update(path, text.encode(), tree):
                 kept[dirty] = workspace.findings(dirty) if dirty in workspace.analysis.index.modules else []
             live = _full_key([f for found in kept.values() for f in found])
             assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"

@@ -17,6 +17,7 @@ from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
+from .facts.partial import reextract
 from .model import Finding, Notice, Report, Span
 from .rules.base import Rule
 from .rules.registry import RULES
@@ -369,7 +370,13 @@ class Workspace:
         incrementally. Returns the files whose findings may have changed."""
         if data is None:
             return self.analysis.update(path, None)
-        facts = extract(path, data, tree if tree is not None else parse(path, data))
+        facts: FileFacts | None = None
+        old, old_source = self.analysis.index.modules.get(path), self.analysis.index.sources.get(path)
+        if tree is not None and old is not None and old_source is not None:
+            # An edit in one function of a large file: extract that statement again, keep the rest.
+            facts = reextract(path, old, old_source, data, tree)
+        if facts is None:
+            facts = extract(path, data, tree if tree is not None else parse(path, data))
         return self.analysis.update(path, facts, data)
 
     def findings(self, path: Path, notices: list[Notice] | None = None) -> list[Finding]:
