@@ -564,7 +564,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     """Where one keystroke's time goes, in process and without a profiler: the same steps the
     server's analysis thread takes for an edit of the big actions file and of the DAL."""
     from nextguard.config import config_from_mapping
-    from nextguard.engine import Workspace, run_rules
+    from nextguard.engine import Workspace
     from nextguard.facts.extract import extract
     from nextguard.facts.partial import reextract
     from nextguard.lsp.convert import DiagnosticMemo
@@ -632,7 +632,8 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
             dirty = workspace.analysis.update(path, facts, document.data)
             t3 = time.perf_counter()
             target = BIG_ACTIONS if name == "DAL" else relative
-            found = [f for f in run_rules(workspace.analysis, [root / target]) if f.path == root / target]
+            # What the session does: per-endpoint rules keep the findings of untouched statements.
+            found = [f for f in workspace.rule_findings(root / target) if f.path == root / target]
             t4 = time.perf_counter()
             lines_by_path[path] = document.lines
             shown = memo.convert(root / target, found, k)[1]

@@ -8,8 +8,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from .facts.model import FileFacts
+from .facts.model import FileFacts, Unit
 from .fixes.auth_guard import AuthHelper, choose_helper
+from .model import Span
 from .workspace.actions import Endpoint, endpoints_in
 from .workspace.calls import Kind
 from .workspace.index import WorkspaceIndex
@@ -41,6 +42,9 @@ class Analysis:
         self._endpoints: dict[Path, list[Endpoint]] = {}
         self._helper: object = _MISSING
         self._memo: dict[str, object] = {}
+        # While set: ``endpoints`` and ``units`` of that file yield only the functions that start
+        # in one of these spans (``engine.Workspace.rule_findings`` runs ``per_function`` rules so).
+        self.focus: tuple[Path, list[Span]] | None = None
 
     def update(self, path: Path, facts: FileFacts | None, source: bytes | None = None) -> set[Path]:
         """Take a file's new facts (None: the file is gone) and bring every summary up to date.
@@ -115,7 +119,20 @@ class Analysis:
         found = self._endpoints.get(path)
         if found is None:
             found = self._endpoints[path] = endpoints_in(self.index, path)
+        focus = self.focus
+        if focus is not None and focus[0] == path:
+            spans = focus[1]
+            return [e for e in found if any(s.start <= e.unit.span.start < s.end for s in spans)]
         return found
+
+    def units(self, path: Path) -> list[Unit]:
+        """The functions of a file (every unit but the module level), in source order."""
+        units = self.index.modules[path].units[1:]
+        focus = self.focus
+        if focus is not None and focus[0] == path:
+            spans = focus[1]
+            return [unit for unit in units if any(s.start <= unit.span.start < s.end for s in spans)]
+        return units
 
     @property
     def auth_helper(self) -> AuthHelper | None:

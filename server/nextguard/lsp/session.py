@@ -33,7 +33,7 @@ from tree_sitter import Tree
 
 from ..cli.map import render_markdown
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from ..engine import Workspace, run_rules
+from ..engine import Workspace
 from ..inventory import endpoints, file_endpoints
 from ..model import Finding, Notice, TextEdit
 from ..rules.base import Rule
@@ -140,6 +140,7 @@ class Folder:
     indexed: bool = False
     dirty: set[Path] = field(default_factory=set)  # to deliver again
     findings: dict[Path, list[Finding]] = field(default_factory=dict)  # current findings only
+    inexact: set[Path] = field(default_factory=set)  # findings whose fixes may be out of date
     rule_errors: dict[Path, tuple[str, ...]] = field(default_factory=dict)
     discovered: set[Path] = field(default_factory=set)
     excluded: set[Path] = field(default_factory=set)
@@ -610,10 +611,10 @@ class Session:
         for path in list(self.unsynced):
             self._sync(path)
 
-    def _run_rules(self, folder: Folder, path: Path) -> list[Finding]:
+    def _run_rules(self, folder: Folder, path: Path, reuse: bool = False) -> list[Finding]:
         notices: list[Notice] = []
         try:
-            found = run_rules(folder.workspace.analysis, [path], self.rules, notices)
+            found = folder.workspace.rule_findings(path, self.rules, notices, reuse)
         except Exception as error:
             self.report_error(f"checking {path}", error)
             return []
@@ -625,10 +626,17 @@ class Session:
             folder.rule_errors[path] = errors
         return [finding for finding in found if finding.path == path]
 
-    def _findings(self, folder: Folder, path: Path) -> list[Finding]:
+    def _findings(self, folder: Folder, path: Path, exact: bool = False) -> list[Finding]:
+        """The current findings of a file. Kept findings of statements an edit did not touch
+        (``Workspace.rule_findings``) may carry fixes written for the workspace before the edit:
+        what applies fixes asks for ``exact`` ones, computed again if need be."""
         found = folder.findings.get(path)
-        if found is None:
-            found = folder.findings[path] = self._run_rules(folder, path)
+        if found is None or (exact and path in folder.inexact):
+            found = folder.findings[path] = self._run_rules(folder, path, reuse=not exact)
+            if exact:
+                folder.inexact.discard(path)
+            else:
+                folder.inexact.add(path)
         return found
 
     def settle(self, interrupted: Callable[[], bool]) -> bool:
@@ -750,7 +758,7 @@ class Session:
 
     # -- requests --------------------------------------------------------------------------------------
 
-    def _view(self, uri: str) -> tuple[Folder, FileView, list[Finding]] | None:
+    def _view(self, uri: str, exact: bool = False) -> tuple[Folder, FileView, list[Finding]] | None:
         """The current state of one file for a request: every buffer synced first, so the answer
         is about the text the client has now."""
         path = path_of(uri)
@@ -760,7 +768,7 @@ class Session:
         folder = self._owner(path)
         if folder is None or not folder.indexed or path not in folder.workspace.analysis.index.modules:
             return None
-        findings = self._findings(folder, path)
+        findings = self._findings(folder, path, exact)
         document = self.documents.get(path)
         data = document.data if document is not None else folder.workspace.source(path) or b""
         lines = self._lines_of(path) or TextLines(data)
@@ -851,7 +859,7 @@ class Session:
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
     ) -> list[types.CodeAction]:
-        found = self._view(uri)
+        found = self._view(uri, exact=True)
         if found is None:
             return []
         folder, view, findings = found
@@ -930,10 +938,10 @@ class Session:
             for path in sorted(folder.workspace.analysis.index.modules):
                 if self._owner(path) is not folder:
                     continue
-                findings = self._findings(folder, path)
+                findings = self._findings(folder, path, exact=True)
                 if not any(fix.applicability == "safe" for f in findings for fix in f.fixes):
                     continue
-                found = self._view(self._owner_uri(path))
+                found = self._view(self._owner_uri(path), exact=True)
                 if found is None:
                     continue
                 _, view, findings = found
