@@ -139,6 +139,9 @@ def _names(facts: FileFacts) -> list[tuple[object, ...]]:
     ]
 
 
+_WORDS = re.compile(rb"[\w$]+")
+
+
 @lru_cache(maxsize=4096)
 def _word(name: str) -> re.Pattern[bytes]:
     return re.compile(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])")
@@ -160,18 +163,21 @@ def _linked(old: FileFacts, old_source: bytes, facts: FileFacts, source: bytes, 
         if old_edited.start <= binding.span.start < old_edited.end:
             declared.setdefault(edited, set()).add(name)
     owner = {name: at for at, names in declared.items() for name in names}
+    if not all(name.isascii() for name in owner):
+        return set(range(len(statements)))  # names the ASCII word patterns below cannot find
     linked = {edited}
     queue = [edited]
     while queue:
         at = queue.pop()
-        texts = [source[statements[at].start : statements[at].end]]
+        words = set(_WORDS.findall(source, statements[at].start, statements[at].end))
         if at == edited:
-            texts.append(old_source[old_edited.start : old_edited.end])
+            words.update(_WORDS.findall(old_source, old_edited.start, old_edited.end))
         found: set[int] = set()
         for name in declared.get(at, ()):
             found.update(statement_of(match.start()) for match in _word(name).finditer(source))
-        for name, where in owner.items():
-            if where not in linked and any(_word(name).search(text) for text in texts):
+        for word in words:
+            where = owner.get(word.decode("ascii"))
+            if where is not None:
                 found.add(where)
         for other in found - linked:
             if other >= 0:
