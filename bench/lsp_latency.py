@@ -566,7 +566,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     from nextguard.config import config_from_mapping
     from nextguard.engine import Workspace
     from nextguard.facts.extract import extract
-    from nextguard.facts.partial import reextract
+    from nextguard.facts.partial import reextract_moving
     from nextguard.lsp.convert import DiagnosticMemo
     from nextguard.rules.registry import RULES
     from nextguard.syntax.document import Document, TextChange, TextLines
@@ -624,12 +624,15 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
             document.apply([change], k + 2)
             tree = document.tree
             t1 = time.perf_counter()
-            # What ``Workspace.update`` does with the tree: the edited statement extracted again.
-            facts = reextract(path, workspace.facts(path), workspace.source(path) or b"", document.data, tree)
-            if facts is None:
-                facts = extract(path, document.data, tree)
+            # What ``Workspace.update`` does with the tree: the edited statement extracted again,
+            # the units after it moved (their summaries too).
+            previous = workspace.facts(path)
+            found = None
+            if previous is not None:
+                found = reextract_moving(path, previous, workspace.source(path) or b"", document.data, tree)
+            facts, moves = found if found is not None else (extract(path, document.data, tree), None)
             t2 = time.perf_counter()
-            dirty = workspace.analysis.update(path, facts, document.data)
+            dirty = workspace.analysis.update(path, facts, document.data, moves)
             t3 = time.perf_counter()
             target = BIG_ACTIONS if name == "DAL" else relative
             # What the session does: per-endpoint rules keep the findings of untouched statements.

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from .facts.model import FileFacts, Unit
+from .facts.partial import Moves
 from .fixes.auth_guard import AuthHelper, choose_helper
 from .model import Span
 from .workspace.actions import Endpoint, endpoints_in
@@ -46,9 +47,12 @@ class Analysis:
         # in one of these spans (``engine.Workspace.rule_findings`` runs ``per_function`` rules so).
         self.focus: tuple[Path, list[Span]] | None = None
 
-    def update(self, path: Path, facts: FileFacts | None, source: bytes | None = None) -> set[Path]:
+    def update(
+        self, path: Path, facts: FileFacts | None, source: bytes | None = None, moves: Moves | None = None
+    ) -> set[Path]:
         """Take a file's new facts (None: the file is gone) and bring every summary up to date.
-        Returns the files whose findings may have changed."""
+        Returns the files whose findings may have changed. ``moves``: what ``facts/partial.py``
+        moved to make ``facts`` from the file's previous facts."""
         index = self.index
         old = index.modules.get(path)
         old_source = index.sources.get(path)
@@ -83,7 +87,7 @@ class Analysis:
             if not everything and old is not None and facts is not None and old_source is not None
             else None
         )
-        self.summaries.update(reclassify, previous)
+        self.summaries.update(reclassify, previous, {path: moves} if previous and moves is not None else None)
         self._endpoints.clear()
         self._helper = _MISSING
         index.memo.clear()

@@ -17,7 +17,7 @@ from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
-from .facts.partial import reextract
+from .facts.partial import Moves, reextract_moving
 from .model import Finding, Notice, Report, Span
 from .rules.base import Rule
 from .rules.registry import RULES
@@ -373,14 +373,16 @@ class Workspace:
         incrementally. Returns the files whose findings may have changed."""
         if data is None:
             return self.analysis.update(path, None)
-        facts: FileFacts | None = None
+        found: tuple[FileFacts, Moves] | None = None
         old, old_source = self.analysis.index.modules.get(path), self.analysis.index.sources.get(path)
         if tree is not None and old is not None and old_source is not None:
             # An edit in one function of a large file: extract that statement again, keep the rest.
-            facts = reextract(path, old, old_source, data, tree)
-        if facts is None:
+            found = reextract_moving(path, old, old_source, data, tree)
+        if found is not None:
+            dirty = self.analysis.update(path, found[0], data, found[1])
+        else:
             facts = extract(path, data, tree if tree is not None else parse(path, data))
-        dirty = self.analysis.update(path, facts, data)
+            dirty = self.analysis.update(path, facts, data)
         self._forget_kept(path, dirty)
         return dirty
 

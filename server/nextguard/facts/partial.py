@@ -20,6 +20,7 @@ line.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from pathlib import Path
 
 from tree_sitter import Tree
@@ -29,9 +30,38 @@ from .extract import extract_range
 from .model import Call, Entry, Field, FileFacts, Local, Ref, Return, Unit
 
 
+@dataclass(frozen=True, slots=True)
+class Moves:
+    """What ``reextract`` kept of the old facts by moving it: the units numbered ``first`` on in the
+    old facts are the old ones renumbered by ``renumber`` with every offset moved by ``delta``. The
+    edit itself replaced the old bytes ``[prefix, edit_end)``."""
+
+    first: int
+    renumber: int
+    prefix: int
+    edit_end: int
+    delta: int
+
+    def span(self, span: Span) -> Span | None:
+        """Where an old span is now (None: it touches the edited bytes)."""
+        if span.end < self.prefix or (span.end == self.prefix and span.start < span.end):
+            return span
+        if span.start > self.edit_end or (span.start == self.edit_end and span.start < span.end):
+            return Span(span.start + self.delta, span.end + self.delta)
+        return None
+
+
 def reextract(path: Path, old: FileFacts, old_source: bytes, data: bytes, tree: Tree) -> FileFacts | None:
     """``extract(path, data, tree)`` computed from ``old`` (the facts of ``old_source``), or None
     when this edit needs the whole file extracted (see the module docstring)."""
+    found = reextract_moving(path, old, old_source, data, tree)
+    return found[0] if found is not None else None
+
+
+def reextract_moving(
+    path: Path, old: FileFacts, old_source: bytes, data: bytes, tree: Tree
+) -> tuple[FileFacts, Moves] | None:
+    """``reextract``, and which old units it moved (for ``Summaries.update``)."""
     if old.syntax_error is not None or old.path != path or not old.units or old_source == data:
         return None
     prefix, suffix = common_ends(old_source, data)
@@ -99,7 +129,7 @@ def reextract(path: Path, old: FileFacts, old_source: bytes, data: bytes, tree: 
     facts.comments = comments
     facts.refs = refs
     facts.import_by_local = {imported.local: imported for imported in facts.imports if imported.local}
-    return facts
+    return facts, Moves(last, renumber, prefix, edit_end, delta)
 
 
 def common_ends(old: bytes, new: bytes) -> tuple[int, int]:
@@ -242,4 +272,4 @@ def _ref(ref: Ref, delta: int) -> Ref:
     )
 
 
-__all__ = ["common_ends", "reextract"]
+__all__ = ["Moves", "common_ends", "reextract", "reextract_moving"]
