@@ -38,9 +38,10 @@ def _key(findings: list[Finding]) -> set[tuple[str, str, int, int, str]]:
 
 
 def _live(workspace: Workspace) -> set[tuple[str, str, int, int, str]]:
+    # With reuse: what the language server shows (kept findings of untouched statements).
     found: list[Finding] = []
     for path in workspace.files:
-        found.extend(workspace.findings(path))
+        found.extend(workspace.findings(path, reuse=True))
     return _key(found)
 
 

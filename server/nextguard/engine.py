@@ -371,6 +371,9 @@ class Workspace:
     def update(self, path: Path, data: bytes | None, tree: Tree | None = None) -> set[Path]:
         """A file's new text (None: deleted), with its tree when the caller parsed it
         incrementally. Returns the files whose findings may have changed."""
+        # Kept findings (``rule_findings``) hold only while nothing but their own file changed.
+        kept = self._kept.pop(path, None)
+        self._kept.clear()
         if data is None:
             return self.analysis.update(path, None)
         found: tuple[FileFacts, Moves] | None = None
@@ -383,15 +386,10 @@ class Workspace:
         else:
             facts = extract(path, data, tree if tree is not None else parse(path, data))
             dirty = self.analysis.update(path, facts, data)
-        self._forget_kept(path, dirty)
-        return dirty
-
-    def _forget_kept(self, path: Path, dirty: set[Path]) -> None:
-        """Another file's kept findings are good only while nothing but that file changed."""
-        kept = self._kept.get(path)
-        self._kept = {path: kept} if kept is not None else {}
         if kept is not None:
             kept.dirtied |= dirty
+            self._kept[path] = kept
+        return dirty
 
     def findings(self, path: Path, notices: list[Notice] | None = None, reuse: bool = False) -> list[Finding]:
         """The findings located in ``path`` (rules run on it, suppressions applied)."""
