@@ -18,6 +18,8 @@ from .workspace.index import WorkspaceIndex
 from .workspace.summaries import Summaries
 
 _MISSING = object()
+# Memo keys whose values read only the workspace's package.json files (rules/ng401, rules/ng112).
+_PACKAGE_MEMO = ("ng401-next-major", "clerk-async-auth")
 _T = TypeVar("_T")
 
 
@@ -90,8 +92,14 @@ class Analysis:
         self.summaries.update(reclassify, previous, {path: moves} if previous and moves is not None else None)
         self._endpoints.clear()
         self._helper = _MISSING
+        # What only package.json decides outlives an edit of a source file (a package.json that
+        # changes makes the language server read the folder again).
+        stable = {key: index.memo[key] for key in _PACKAGE_MEMO if key in index.memo}
         index.memo.clear()
+        index.memo.update(stable)
+        stable = {key: self._memo[key] for key in _PACKAGE_MEMO if key in self._memo}
         self._memo.clear()
+        self._memo.update(stable)
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
@@ -129,13 +137,16 @@ class Analysis:
             return [e for e in found if any(s.start <= e.unit.span.start < s.end for s in spans)]
         return found
 
-    def units(self, path: Path) -> list[Unit]:
-        """The functions of a file (every unit but the module level), in source order."""
-        units = self.index.modules[path].units[1:]
+    def units(self, path: Path, module: bool = False) -> list[Unit]:
+        """The functions of a file (with ``module``, the module level first), in source order.
+        Under a focus the module level is read whole: what it finds outside the focus is dropped
+        (``engine.Workspace.rule_findings``)."""
+        everything = self.index.modules[path].units
+        units = everything if module else everything[1:]
         focus = self.focus
         if focus is not None and focus[0] == path:
             spans = focus[1]
-            return [unit for unit in units if any(s.start <= unit.span.start < s.end for s in spans)]
+            return [unit for unit in units if unit.index == 0 or any(s.start <= unit.span.start < s.end for s in spans)]
         return units
 
     @property

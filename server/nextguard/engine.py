@@ -430,11 +430,15 @@ class Workspace:
         if kept is None or edit is None:
             found = run_rules(analysis, [path], scoped, errors)
         else:
-            analysis.focus = (path, [statements[at] for at in sorted(edit.statements)])
+            focus = [statements[at] for at in sorted(edit.statements)]
+            analysis.focus = (path, focus)
             try:
                 found = run_rules(analysis, [path], scoped, errors)
             finally:
                 analysis.focus = None
+            # The module level is read whole (``Analysis.units``): outside the focus, the kept
+            # findings stand.
+            found = [f for f in found if any(s.start <= f.span.start < s.end for s in focus)]
             for at, old in enumerate(kept.by_statement):
                 if at in edit.statements:
                     continue

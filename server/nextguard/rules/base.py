@@ -59,9 +59,9 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     # True when the rule finds its subjects only through ``analysis.endpoints(path)`` and
-    # ``analysis.units(path)`` (the file's functions, never the module level), and each finding
-    # lies inside the top-level statement of the function it is about and depends only on that
-    # function and what it calls (facts, text, summaries, flows), on the file's module level, and
+    # ``analysis.units(path)`` (the file's functions, and the module level if asked for), and each
+    # finding lies inside the top-level statement of the function (or module-level code) it is
+    # about and depends only on that and what it calls (facts, text, summaries, flows), on the file's module level, and
     # on workspace-wide values (``analysis.memo``, ``auth_helper``) for its fixes only. The
     # language server then keeps the findings of the statements a keystroke did not touch
     # (``workspace/kept.py``); tests/test_incremental.py checks what it keeps against a fresh
