@@ -670,6 +670,7 @@ class Session:
         if path not in folder.workspace.analysis.index.modules:
             folder.findings.pop(path, None)
             self._deliver(folder, path, [])
+            self.converted.forget(path)  # its diagnostics as last converted: gone with it
         elif self._in_scope(folder, path):
             self._deliver(folder, path, self._findings(folder, path))
         else:
