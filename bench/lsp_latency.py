@@ -564,9 +564,10 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     """Where one keystroke's time goes, in process and without a profiler: the same steps the
     server's analysis thread takes for an edit of the big actions file and of the DAL."""
     from nextguard.config import config_from_mapping
-    from nextguard.engine import Workspace, run_rules
+    from nextguard.engine import Workspace
     from nextguard.facts.extract import extract
-    from nextguard.lsp.convert import diagnostic
+    from nextguard.facts.partial import reextract_moving
+    from nextguard.lsp.convert import DiagnosticMemo
     from nextguard.rules.registry import RULES
     from nextguard.syntax.document import Document, TextChange, TextLines
 
@@ -590,6 +591,17 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
         # a keystroke that changes no summary: only the DAL itself is checked again
         ("DAL, in a comment", DAL, "see the README", 0),
     )
+    # The session's converter (a keystroke converts only the findings it moved or changed) and its
+    # lines: a new object for the edited file, the same one for files that did not change.
+    lines_by_path: dict[Path, TextLines] = {}
+
+    def lines_of(p: Path) -> TextLines:
+        found = lines_by_path.get(p)
+        if found is None:
+            found = lines_by_path[p] = TextLines(workspace.source(p) or b"")
+        return found
+
+    memo = DiagnosticMemo(lines_of, lambda p: p.as_uri(), "utf-16", True)
     for name, relative, needle, occurrence in edits:
         path = root / relative
         text = path.read_text(encoding="utf-8")
@@ -599,6 +611,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
         column += len(needle) - 2
         stages: dict[str, list[float]] = {"parse": [], "extract": [], "analysis.update": [], "findings": [], "lsp": []}
         dirty_sizes: list[int] = []
+        previous_shown: list[object] = []
         cpu: list[float] = []  # the thread's CPU time: what the other processes on a shared machine do not inflate
         for k in range(rounds):
             change = (
@@ -611,16 +624,24 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
             document.apply([change], k + 2)
             tree = document.tree
             t1 = time.perf_counter()
-            facts = extract(path, document.data, tree)
+            # What ``Workspace.update`` does with the tree: the edited statement extracted again,
+            # the units after it moved (their summaries too).
+            previous = workspace.facts(path)
+            found = None
+            if previous is not None:
+                found = reextract_moving(path, previous, workspace.source(path) or b"", document.data, tree)
+            facts, moves = found if found is not None else (extract(path, document.data, tree), None)
             t2 = time.perf_counter()
-            dirty = workspace.analysis.update(path, facts, document.data)
+            dirty = workspace.analysis.update(path, facts, document.data, moves)
             t3 = time.perf_counter()
             target = BIG_ACTIONS if name == "DAL" else relative
-            found = [f for f in run_rules(workspace.analysis, [root / target]) if f.path == root / target]
+            # What the session does: per-endpoint rules keep the findings of untouched statements.
+            found = [f for f in workspace.rule_findings(root / target) if f.path == root / target]
             t4 = time.perf_counter()
-            lines = TextLines(workspace.source(root / target) or b"")
-            for finding in found:
-                diagnostic(finding, lambda _p, lines=lines: lines, lambda p: p.as_uri(), "utf-16", k, True)
+            lines_by_path[path] = document.lines
+            shown = memo.convert(root / target, found, k)[1]
+            _ = shown == previous_shown  # the session publishes only when what is shown changed
+            previous_shown = shown
             t5 = time.perf_counter()
             cpu.append((time.thread_time() - c0) * 1000)
             for stage, seconds in zip(stages, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):

@@ -8,12 +8,17 @@ import random
 import re
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from nextguard import engine
 from nextguard.engine import Workspace, analyze
+from nextguard.facts.partial import common_ends
 from nextguard.model import Finding
+from nextguard.syntax.document import Document
 from nextguard.workspace.discovery import SOURCE_SUFFIXES
+from nextguard.workspace.kept import Edit, edit_since
 
 FIXTURES = Path(__file__).parent / "fixtures"
 CASES = [
@@ -33,9 +38,10 @@ def _key(findings: list[Finding]) -> set[tuple[str, str, int, int, str]]:
 
 
 def _live(workspace: Workspace) -> set[tuple[str, str, int, int, str]]:
+    # With reuse: what the language server shows (kept findings of untouched statements).
     found: list[Finding] = []
     for path in workspace.files:
-        found.extend(workspace.findings(path))
+        found.extend(workspace.findings(path, reuse=True))
     return _key(found)
 
 
@@ -139,10 +145,15 @@ def _keystrokes(text: str, rng: random.Random, count: int) -> list[str]:
     return texts
 
 
+@pytest.mark.parametrize("with_tree", [False, True], ids=["text", "tree"])
 @pytest.mark.parametrize("case", CASES)
-def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, tmp_path: Path) -> None:
+def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(
+    case: str, with_tree: bool, tmp_path: Path
+) -> None:
     # What the language server does: findings are kept per file and computed again only for the
-    # files an update returns. Whatever it leaves out must not have changed.
+    # files an update returns. Whatever it leaves out must not have changed. With ``with_tree``
+    # each edit comes with its incrementally parsed tree, as from an open document: the update
+    # then extracts only the edited statement again (facts/partial.py).
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
@@ -155,8 +166,17 @@ def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(case: str, 
         original = path.read_text(encoding="utf-8")
         for text in [*_edits(original)[:1], *_keystrokes(original, rng, 6), original]:
             path.write_text(text, encoding="utf-8")
-            for dirty in workspace.update(path, text.encode()):
-                kept[dirty] = workspace.findings(dirty) if dirty in workspace.analysis.index.modules else []
+            tree = None
+            if with_tree:
+                # The previous text's tree, edited where the texts differ and parsed again.
+                before, after = workspace.source(path) or b"", text.encode()
+                prefix, suffix = common_ends(before, after)
+                document = Document(path, before)
+                document.tree  # noqa: B018 -- parsed before the edit, as an open document is
+                document.replace(prefix, len(before) - suffix, after[prefix : len(after) - suffix])
+                tree = document.tree
+            for dirty in workspace.update(path, text.encode(), tree):
+                kept[dirty] = workspace.findings(dirty, reuse=True) if dirty in workspace.analysis.index.modules else []
             live = _full_key([f for found in kept.values() for f in found])
             assert live == _full_key(analyze([root]).findings), f"after editing {path.relative_to(root)}"
 
@@ -215,3 +235,94 @@ def test_fixes_after_edits_match_a_fresh_analysis(case: str, tmp_path: Path) -> 
             live = [f for p in workspace.files for f in workspace.findings(p)]
             fresh = [f for f in analyze([root]).findings if f.path in workspace.files]
             assert _with_fixes(live) == _with_fixes(fresh), f"after editing {path.relative_to(root)}"
+
+
+MORE_ACTIONS = """
+async function loadNote(id: string) {
+  return db.note.findUnique({ where: { id } });
+}
+
+const guarded = withAuth;
+
+async function removeIt(id: string) {
+  await db.note.delete({ where: { id } });
+}
+
+export async function viaHelper(id: string) {
+  return loadNote(id);
+}
+
+export async function viaRemove(id: string) {
+  await removeIt(id);
+}
+
+export const wrapped = guarded(async (session, id: string) => {
+  await db.note.delete({ where: { id } });
+});
+
+export async function sendMail(to: string) {
+  await resend.emails.send({ to, subject: 'hi' });
+}
+
+export async function rename(id: string, title: string) {
+  const session = await auth();
+  if (!session) return null;
+  await db.note.update({ where: { id }, data: { title } });
+  return { ok: true };
+}
+"""
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_findings_of_functions_a_keystroke_did_not_touch_are_kept_right(
+    seed: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One file of many actions, same-file helpers and wrappers, typed into at random with its
+    # incrementally parsed tree (the language server's path): the rules declared ``per_function``
+    # run only on the statements the keystroke touched and those linked to them by a name
+    # (typing into `loadNote`'s name re-checks `viaHelper`), the rest is kept, moved.
+    root = tmp_path / "ws"
+    shutil.copytree(FIXTURES / "ng101/hof-withauth", root)
+    root = root.resolve()
+    path = root / "app" / "notes" / "actions.ts"
+    text = path.read_text(encoding="utf-8").replace(
+        "import { withLogging } from '@/lib/with-logging';",
+        "import { withLogging } from '@/lib/with-logging';\nimport { auth } from '@/auth';\n"
+        "import { resend } from '@/lib/mail';",
+    )
+    path.write_text(text + MORE_ACTIONS, encoding="utf-8")
+    workspace = Workspace(root)
+    workspace.index()
+    workspace.findings(path, reuse=True)
+    partial: list[int] = []  # statements checked again, when some were kept
+
+    def spy(*args: Any) -> Edit | None:
+        edit = edit_since(*args)
+        if edit is not None:
+            partial.append(len(edit.statements))
+        return edit
+
+    monkeypatch.setattr(engine, "edit_since", spy)
+    document = Document(path, path.read_bytes())
+    document.tree  # noqa: B018 -- an open document is parsed before its first keystroke
+    rng = random.Random(seed)
+    good = document.data
+    for step in range(150):
+        facts = workspace.facts(path)
+        if facts is not None and facts.syntax_error is not None:
+            document = Document(path, good)  # back to the last text that parsed
+            document.tree  # noqa: B018
+        good = document.data
+        at = rng.randrange(len(good))
+        if rng.random() < 0.3:
+            document.replace(at, at + 1, b"")
+        else:
+            document.replace(at, at, rng.choice([b"X", b" ", b"(", b"'", b"await auth();\n"]))
+        data = document.data
+        path.write_bytes(data)
+        workspace.update(path, data, document.tree)
+        found = workspace.findings(path, reuse=True)
+        assert _full_key(found) == _full_key([f for f in analyze([root]).findings if f.path == path]), (
+            f"step {step}: {data!r}"
+        )
+    assert len(partial) >= 5 and min(partial) == 1

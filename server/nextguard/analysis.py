@@ -8,14 +8,18 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from .facts.model import FileFacts
+from .facts.model import FileFacts, Unit
+from .facts.partial import Moves
 from .fixes.auth_guard import AuthHelper, choose_helper
+from .model import Span
 from .workspace.actions import Endpoint, endpoints_in
 from .workspace.calls import Kind
 from .workspace.index import WorkspaceIndex
 from .workspace.summaries import Summaries
 
 _MISSING = object()
+# Memo keys whose values read only the workspace's package.json files (rules/ng401, rules/ng112).
+_PACKAGE_MEMO = ("ng401-next-major", "clerk-async-auth")
 _T = TypeVar("_T")
 
 
@@ -41,10 +45,16 @@ class Analysis:
         self._endpoints: dict[Path, list[Endpoint]] = {}
         self._helper: object = _MISSING
         self._memo: dict[str, object] = {}
+        # While set: ``endpoints`` and ``units`` of that file yield only the functions that start
+        # in one of these spans (``engine.Workspace.rule_findings`` runs ``per_function`` rules so).
+        self.focus: tuple[Path, list[Span]] | None = None
 
-    def update(self, path: Path, facts: FileFacts | None, source: bytes | None = None) -> set[Path]:
+    def update(
+        self, path: Path, facts: FileFacts | None, source: bytes | None = None, moves: Moves | None = None
+    ) -> set[Path]:
         """Take a file's new facts (None: the file is gone) and bring every summary up to date.
-        Returns the files whose findings may have changed."""
+        Returns the files whose findings may have changed. ``moves``: what ``facts/partial.py``
+        moved to make ``facts`` from the file's previous facts."""
         index = self.index
         old = index.modules.get(path)
         old_source = index.sources.get(path)
@@ -79,11 +89,17 @@ class Analysis:
             if not everything and old is not None and facts is not None and old_source is not None
             else None
         )
-        self.summaries.update(reclassify, previous)
+        self.summaries.update(reclassify, previous, {path: moves} if previous and moves is not None else None)
         self._endpoints.clear()
         self._helper = _MISSING
+        # What only package.json decides outlives an edit of a source file (a package.json that
+        # changes makes the language server read the folder again).
+        stable = {key: index.memo[key] for key in _PACKAGE_MEMO if key in index.memo}
         index.memo.clear()
+        index.memo.update(stable)
+        stable = {key: self._memo[key] for key in _PACKAGE_MEMO if key in self._memo}
         self._memo.clear()
+        self._memo.update(stable)
         self.__dict__.pop("proxy_with_auth", None)
         if everything:
             return set(index.modules) | {path}
@@ -115,7 +131,23 @@ class Analysis:
         found = self._endpoints.get(path)
         if found is None:
             found = self._endpoints[path] = endpoints_in(self.index, path)
+        focus = self.focus
+        if focus is not None and focus[0] == path:
+            spans = focus[1]
+            return [e for e in found if any(s.start <= e.unit.span.start < s.end for s in spans)]
         return found
+
+    def units(self, path: Path, module: bool = False) -> list[Unit]:
+        """The functions of a file (with ``module``, the module level first), in source order.
+        Under a focus the module level is read whole: what it finds outside the focus is dropped
+        (``engine.Workspace.rule_findings``)."""
+        everything = self.index.modules[path].units
+        units = everything if module else everything[1:]
+        focus = self.focus
+        if focus is not None and focus[0] == path:
+            spans = focus[1]
+            return [unit for unit in units if unit.index == 0 or any(s.start <= unit.span.start < s.end for s in spans)]
+        return units
 
     @property
     def auth_helper(self) -> AuthHelper | None:

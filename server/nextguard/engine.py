@@ -20,6 +20,7 @@ from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
+from .facts.partial import Moves, reextract_moving
 from .model import Finding, Notice, Report, Span
 from .rules.base import Rule
 from .rules.registry import RULES
@@ -27,6 +28,7 @@ from .suppressions import suppressions_of
 from .syntax.parse import parse
 from .workspace.discovery import discover, find_workspace_root, read_source
 from .workspace.index import WorkspaceIndex
+from .workspace.kept import Edit, Kept, edit_since, moved, split
 
 Progress = Callable[[int, int], None]
 
@@ -547,6 +549,7 @@ class Workspace:
         self.cache = cache
         self.jobs = jobs
         self.from_cache = 0  # files whose facts the last ``index`` decoded from the cache
+        self._kept: dict[Path, Kept] = {}  # per file: findings of per-endpoint rules by statement
 
     def index(self, progress: Progress | None = None) -> list[Notice]:
         """Discover and read every file (again). Returns the notices about skipped files.
@@ -565,6 +568,7 @@ class Workspace:
             facts_cache.save()
             self.from_cache = facts_cache.hits
         self.analysis = Analysis(index)
+        self._kept.clear()
         self.notices = notices
         return notices
 
@@ -585,14 +589,100 @@ class Workspace:
     def update(self, path: Path, data: bytes | None, tree: Tree | None = None) -> set[Path]:
         """A file's new text (None: deleted), with its tree when the caller parsed it
         incrementally. Returns the files whose findings may have changed."""
+        # Kept findings (``rule_findings``) hold only while nothing but their own file changed.
+        kept = self._kept.pop(path, None)
+        self._kept.clear()
         if data is None:
             return self.analysis.update(path, None)
-        facts = extract(path, data, tree if tree is not None else parse(path, data))
-        return self.analysis.update(path, facts, data)
+        found: tuple[FileFacts, Moves] | None = None
+        old, old_source = self.analysis.index.modules.get(path), self.analysis.index.sources.get(path)
+        if tree is not None and old is not None and old_source is not None:
+            # An edit in one function of a large file: extract that statement again, keep the rest.
+            found = reextract_moving(path, old, old_source, data, tree)
+        if found is not None:
+            dirty = self.analysis.update(path, found[0], data, found[1])
+        else:
+            facts = extract(path, data, tree if tree is not None else parse(path, data))
+            dirty = self.analysis.update(path, facts, data)
+        if kept is not None:
+            kept.dirtied |= dirty
+            self._kept[path] = kept
+        return dirty
 
-    def findings(self, path: Path, notices: list[Notice] | None = None) -> list[Finding]:
+    def findings(self, path: Path, notices: list[Notice] | None = None, reuse: bool = False) -> list[Finding]:
         """The findings located in ``path`` (rules run on it, suppressions applied)."""
-        return [f for f in run_rules(self.analysis, [path], notices=notices) if f.path == path]
+        return [f for f in self.rule_findings(path, RULES, notices, reuse) if f.path == path]
+
+    def rule_findings(
+        self,
+        path: Path,
+        rules: Sequence[type[Rule]] = RULES,
+        notices: list[Notice] | None = None,
+        reuse: bool = True,
+    ) -> list[Finding]:
+        """``run_rules(analysis, [path], rules, notices)``. With ``reuse``, the ``per_function``
+        rules run only on the statements the edits since the last call touched (and those linked
+        to them), keeping the findings of the others (``workspace/kept.py``); their fixes may then
+        be out of date (a workspace-wide choice the edit changed): pass ``reuse=False`` for fixes
+        to apply."""
+        analysis = self.analysis
+        facts, source = analysis.index.modules.get(path), analysis.index.sources.get(path)
+        scoped = [rule for rule in rules if rule.per_function]
+        if facts is None or source is None or not scoped:
+            self._kept.pop(path, None)
+            return run_rules(analysis, [path], rules, notices)
+        others = [rule for rule in rules if not rule.per_function]
+        codes = tuple(rule.code for rule in rules)
+        kept = self._kept.pop(path, None)
+        edit: Edit | None = None
+        if (
+            reuse
+            and kept is not None
+            and kept.codes == codes
+            and kept.proxy == analysis.proxy_with_auth
+            and not _reaches(kept.dirtied - {path}, analysis.index.imports_of(path))
+        ):
+            edit = edit_since(kept, facts, source)
+        errors: list[Notice] = []
+        statements = facts.units[0].statements
+        if kept is None or edit is None:
+            found = run_rules(analysis, [path], scoped, errors)
+        else:
+            focus = [statements[at] for at in sorted(edit.statements)]
+            analysis.focus = (path, focus)
+            try:
+                found = run_rules(analysis, [path], scoped, errors)
+            finally:
+                analysis.focus = None
+            # The module level is read whole (``Analysis.units``): outside the focus, the kept
+            # findings stand.
+            found = [f for f in found if any(s.start <= f.span.start < s.end for s in focus)]
+            for at, old in enumerate(kept.by_statement):
+                if at in edit.statements:
+                    continue
+                for finding in old:
+                    moved_finding = moved(finding, path, edit)
+                    if moved_finding is None:  # it reaches into the edit: check everything again
+                        errors.clear()
+                        found = run_rules(analysis, [path], scoped, errors)
+                        break
+                    found.append(moved_finding)
+                else:
+                    continue
+                break
+        by_statement = split(found, path, facts)
+        if by_statement is not None and not errors:
+            self._kept[path] = Kept(facts, source, codes, by_statement, analysis.proxy_with_auth)
+        if notices is not None:
+            notices.extend(errors)
+        found += run_rules(analysis, [path], others, notices)
+        found.sort(key=lambda f: (str(f.path), f.span.start, f.code))
+        return found
+
+
+def _reaches(dirtied: set[Path], imported: Iterable[Path]) -> bool:
+    """Whether a file the edited one imports was dirtied (a call cycle could carry the edit back)."""
+    return bool(dirtied) and any(path in dirtied for path in imported)
 
 
 def _matches(code: str, patterns: Sequence[str]) -> bool:

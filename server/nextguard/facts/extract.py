@@ -1203,3 +1203,31 @@ def extract(path: Path, data: bytes, tree: Tree) -> FileFacts:
     facts = builder.facts
     facts.import_by_local = {imported.local: imported for imported in facts.imports if imported.local}
     return facts
+
+
+# Bindings before their functions are numbered: the start offsets of their body, chain units and
+# members (what ``units_and_calls`` turns into unit indices).
+RawBindings = dict[str, tuple[int | None, tuple[int, ...], dict[str, int]]]
+
+
+def extract_range(path: Path, data: bytes, tree: Tree, start: int, end: int) -> tuple[FileFacts, RawBindings]:
+    """For ``facts/partial.py``: the module-level facts of the whole file, but units, calls,
+    comments and refs only of what lies inside ``[start, end)`` (one top-level statement), with
+    the bindings as they were before their functions were numbered."""
+    language = tree.language
+    cursor = QueryCursor(_query(TYPESCRIPT if language == TYPESCRIPT else TSX))
+    cursor.set_byte_range(start, end)
+    captures = {
+        name: [node for node in nodes if node.start_byte >= start and node.end_byte <= end]
+        for name, nodes in cursor.captures(tree.root_node).items()
+    }
+    builder = _Builder(path, data, tree)
+    builder.module()
+    raw = {
+        name: (binding.body, binding.chain_units, dict(binding.members))
+        for name, binding in builder.facts.bindings.items()
+    }
+    builder.units_and_calls(captures)
+    builder.comments(captures)
+    builder.refs(captures)
+    return builder.facts, raw

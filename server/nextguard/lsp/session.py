@@ -33,7 +33,7 @@ from tree_sitter import Tree
 
 from ..cli.map import render_markdown
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from ..engine import Workspace, default_jobs, run_rules
+from ..engine import Workspace, default_jobs
 from ..inventory import endpoints, file_endpoints
 from ..model import Finding, Notice, TextEdit
 from ..rules.base import Rule
@@ -51,7 +51,7 @@ from ..workspace.discovery import (
 )
 from . import actions as code_actions
 from .actions import FIX_ALL_KIND, FileView, kind_wanted
-from .convert import SOURCE, comparable, diagnostic, hover_markdown, text_edits, to_range, workspace_edit
+from .convert import SOURCE, DiagnosticMemo, ShownKey, hover_markdown, text_edits, to_range, workspace_edit
 from .settings import SECTION, effective_config, same_analysis, settings_from
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
@@ -140,6 +140,7 @@ class Folder:
     indexed: bool = False
     dirty: set[Path] = field(default_factory=set)  # to deliver again
     findings: dict[Path, list[Finding]] = field(default_factory=dict)  # current findings only
+    inexact: set[Path] = field(default_factory=set)  # findings whose fixes may be out of date
     rule_errors: dict[Path, tuple[str, ...]] = field(default_factory=dict)
     discovered: set[Path] = field(default_factory=set)
     excluded: set[Path] = field(default_factory=set)
@@ -188,10 +189,12 @@ class Session:
         self.unsynced: set[Path] = set()
         self.editing: Path | None = None  # the document edited last: analysed first
         self.published: dict[str, tuple[Path, list[types.Diagnostic]]] = {}
-        self.pulled: dict[str, tuple[int | None, list[types.Diagnostic]]] = {}
+        self.shown: dict[str, list[ShownKey]] = {}  # of each published list: what decides a new publish
+        self.pulled: dict[str, tuple[int | None, list[ShownKey]]] = {}
         self.refresh_wanted = False
         self.log_level = _LOG_LEVELS.get(str(init_settings.get("logLevel", "info")), 3)
         self._lines_cache: dict[Path, tuple[bytes, TextLines]] = {}
+        self.converted = DiagnosticMemo(self._lines_of, self._owner_uri, self.encoding, self.caps.related)
         self.started = False
 
     # -- messages to the client ----------------------------------------------------------------------
@@ -452,7 +455,7 @@ class Session:
         """Clear what a removed folder published (unless another folder now owns the file)."""
         for uri, (path, _) in list(self.published.items()):
             if folder.contains(path) and self._owner(path) is None:
-                self._push(uri, path, [], None)
+                self._push(uri, path, [], [], None)
 
     # -- documents -------------------------------------------------------------------------------------
 
@@ -481,7 +484,7 @@ class Session:
                 self._update(folder, path, document.data, document.tree)
             folder.dirty.add(path)  # a closed file's findings may not have been shown (openFiles scope)
         if self.caps.pull and uri in self.published:
-            self._push(uri, path, [], None)  # pull takes over: don't show it twice
+            self._push(uri, path, [], [], None)  # pull takes over: don't show it twice
 
     def change(self, uri: str, version: int, changes: Sequence[TextChange]) -> None:
         path = path_of(uri)
@@ -517,7 +520,7 @@ class Session:
             folder.dirty.add(path)
         shown = self.published.get(uri)
         if shown is not None and self._owner(path) is not None and self._owner_uri(path) != uri:
-            self._push(uri, path, [], None)  # it will be shown under the folder's spelling of its URI
+            self._push(uri, path, [], [], None)  # it will be shown under the folder's spelling of its URI
         for folder in [f for f in self.folders if f.implicit and f.contains(path)]:
             if not any(folder.contains(p) for p in self.documents):
                 self.folders.remove(folder)
@@ -610,10 +613,10 @@ class Session:
         for path in list(self.unsynced):
             self._sync(path)
 
-    def _run_rules(self, folder: Folder, path: Path) -> list[Finding]:
+    def _run_rules(self, folder: Folder, path: Path, reuse: bool = False) -> list[Finding]:
         notices: list[Notice] = []
         try:
-            found = run_rules(folder.workspace.analysis, [path], self.rules, notices)
+            found = folder.workspace.rule_findings(path, self.rules, notices, reuse)
         except Exception as error:
             self.report_error(f"checking {path}", error)
             return []
@@ -625,10 +628,17 @@ class Session:
             folder.rule_errors[path] = errors
         return [finding for finding in found if finding.path == path]
 
-    def _findings(self, folder: Folder, path: Path) -> list[Finding]:
+    def _findings(self, folder: Folder, path: Path, exact: bool = False) -> list[Finding]:
+        """The current findings of a file. Kept findings of statements an edit did not touch
+        (``Workspace.rule_findings``) may carry fixes written for the workspace before the edit:
+        what applies fixes asks for ``exact`` ones, computed again if need be."""
         found = folder.findings.get(path)
-        if found is None:
-            found = folder.findings[path] = self._run_rules(folder, path)
+        if found is None or (exact and path in folder.inexact):
+            found = folder.findings[path] = self._run_rules(folder, path, reuse=not exact)
+            if exact:
+                folder.inexact.discard(path)
+            else:
+                folder.inexact.add(path)
         return found
 
     def settle(self, interrupted: Callable[[], bool]) -> bool:
@@ -662,6 +672,7 @@ class Session:
         if path not in folder.workspace.analysis.index.modules:
             folder.findings.pop(path, None)
             self._deliver(folder, path, [])
+            self.converted.forget(path)  # its diagnostics as last converted: gone with it
         elif self._in_scope(folder, path):
             self._deliver(folder, path, self._findings(folder, path))
         else:
@@ -701,11 +712,11 @@ class Session:
         document = self.documents.get(path)
         return document.version if document is not None else None
 
-    def _diagnostics(self, findings: Iterable[Finding], version: int | None) -> list[types.Diagnostic]:
-        return [
-            diagnostic(finding, self._lines_of, self._owner_uri, self.encoding, version, self.caps.related)
-            for finding in findings
-        ]
+    def _diagnostics(
+        self, path: Path, findings: list[Finding], version: int | None
+    ) -> tuple[list[types.Diagnostic], list[ShownKey]]:
+        """The diagnostics of one file's findings, and what the client shows of each (to compare)."""
+        return self.converted.convert(path, findings, version)
 
     def _deliver(self, folder: Folder, path: Path, findings: list[Finding]) -> None:
         uri = self._owner_uri(path)
@@ -714,22 +725,29 @@ class Session:
             # The client pulls open documents itself after its own edits; when their diagnostics
             # change for another reason (an edit in an imported file), ask it to pull again.
             seen = self.pulled.get(uri)
-            if seen is not None and seen[0] == version and seen[1] != comparable(self._diagnostics(findings, version)):
+            if seen is not None and seen[0] == version and seen[1] != self._diagnostics(path, findings, version)[1]:
                 self.refresh_wanted = True
             return
         if not findings and uri not in self.published:
             return
-        self._push(uri, path, self._diagnostics(findings, version), version)
+        self._push(uri, path, *self._diagnostics(path, findings, version), version)
 
-    def _push(self, uri: str, path: Path, diagnostics: list[types.Diagnostic], version: int | None) -> None:
-        shown = self.published.get(uri)
-        key = comparable(diagnostics)
-        if shown is not None and comparable(shown[1]) == key:
+    def _push(
+        self,
+        uri: str,
+        path: Path,
+        diagnostics: list[types.Diagnostic],
+        keys: list[ShownKey],
+        version: int | None,
+    ) -> None:
+        if uri in self.published and self.shown.get(uri) == keys:
             return
         if diagnostics:
             self.published[uri] = (path, diagnostics)
+            self.shown[uri] = keys
         else:
             self.published.pop(uri, None)
+            self.shown.pop(uri, None)
         self.client.publish(types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=version))
 
     def _flush_refresh(self) -> None:
@@ -743,7 +761,7 @@ class Session:
 
     # -- requests --------------------------------------------------------------------------------------
 
-    def _view(self, uri: str) -> tuple[Folder, FileView, list[Finding]] | None:
+    def _view(self, uri: str, exact: bool = False) -> tuple[Folder, FileView, list[Finding]] | None:
         """The current state of one file for a request: every buffer synced first, so the answer
         is about the text the client has now."""
         path = path_of(uri)
@@ -753,7 +771,7 @@ class Session:
         folder = self._owner(path)
         if folder is None or not folder.indexed or path not in folder.workspace.analysis.index.modules:
             return None
-        findings = self._findings(folder, path)
+        findings = self._findings(folder, path, exact)
         document = self.documents.get(path)
         data = document.data if document is not None else folder.workspace.source(path) or b""
         lines = self._lines_of(path) or TextLines(data)
@@ -788,8 +806,8 @@ class Session:
         if found is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
         folder, view, findings = found
-        items = self._diagnostics(findings if self._in_scope(folder, view.path) else [], view.version)
-        self.pulled[uri] = (view.version, comparable(items))
+        items, keys = self._diagnostics(view.path, findings if self._in_scope(folder, view.path) else [], view.version)
+        self.pulled[uri] = (view.version, keys)
         return types.RelatedFullDocumentDiagnosticReport(items=items)
 
     def hover(self, uri: str, line: int, character: int) -> types.Hover | None:
@@ -844,12 +862,12 @@ class Session:
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
     ) -> list[types.CodeAction]:
-        found = self._view(uri)
+        found = self._view(uri, exact=True)
         if found is None:
             return []
         folder, view, findings = found
         current = {}
-        for finding, item in zip(findings, self._diagnostics(findings, view.version), strict=True):
+        for finding, item in zip(findings, self._diagnostics(view.path, findings, view.version)[0], strict=True):
             current[(finding.code, _range_key(item.range))] = (finding, item)
         ours = [item for item in sent if item.source == SOURCE]
         targets: list[tuple[Finding, types.Diagnostic]] = []
@@ -923,10 +941,10 @@ class Session:
             for path in sorted(folder.workspace.analysis.index.modules):
                 if self._owner(path) is not folder:
                     continue
-                findings = self._findings(folder, path)
+                findings = self._findings(folder, path, exact=True)
                 if not any(fix.applicability == "safe" for f in findings for fix in f.fixes):
                     continue
-                found = self._view(self._owner_uri(path))
+                found = self._view(self._owner_uri(path), exact=True)
                 if found is None:
                     continue
                 _, view, findings = found

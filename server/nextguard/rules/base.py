@@ -58,6 +58,15 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity]
+    # True when the rule finds its subjects only through ``analysis.endpoints(path)`` and
+    # ``analysis.units(path)`` (the file's functions, and the module level if asked for), and each
+    # finding lies inside the top-level statement of the function (or module-level code) it is
+    # about and depends only on that and what it calls (facts, text, summaries, flows), on the file's module level, and
+    # on workspace-wide values (``analysis.memo``, ``auth_helper``) for its fixes only. The
+    # language server then keeps the findings of the statements a keystroke did not touch
+    # (``workspace/kept.py``); tests/test_incremental.py checks what it keeps against a fresh
+    # analysis after random keystrokes.
+    per_function: ClassVar[bool] = False
 
     def check(self, analysis: Analysis, path: Path) -> Iterable[Finding]:
         raise NotImplementedError

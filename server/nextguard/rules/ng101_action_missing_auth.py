@@ -58,6 +58,7 @@ class ActionMissingAuth(Rule):
     code = "NG101"
     name = "action-missing-auth"
     severity = Severity.ERROR
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index

@@ -62,13 +62,14 @@ class UncheckedSession(Rule):
     code = "NG103"
     name = "unchecked-session"
     severity = Severity.WARNING
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
         summaries = analysis.summaries
         facts = index.modules[path]
         routes = {e.unit.index for e in analysis.endpoints(path) if e.kind == "route"}
-        for unit in facts.units[1:]:
+        for unit in analysis.units(path):
             summary = summaries.unit(path, unit.index)
             if not summary.auth or not summary.data:
                 continue

@@ -127,6 +127,7 @@ class UnscopedMutation(Rule):
     code = "NG104"
     name = "unscoped-mutation"
     severity = Severity.ERROR
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index

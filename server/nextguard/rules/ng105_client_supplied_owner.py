@@ -55,6 +55,7 @@ class ClientSuppliedOwner(Rule):
     code = "NG105"
     name = "client-supplied-owner"
     severity = Severity.ERROR
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index

@@ -52,13 +52,14 @@ class UnawaitedGuard(Rule):
     code = "NG112"
     name = "unawaited-guard"
     severity = Severity.ERROR
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
         summaries = analysis.summaries
         facts = index.modules[path]
         clerk_async = analysis.memo("clerk-async-auth", lambda: _clerk_async(analysis))
-        for unit in facts.units:
+        for unit in analysis.units(path, module=True):
             held = {local.call: local for local in unit.locals if local.call is not None and not local.awaited}
             if not held and not any(call.test and not call.awaited for call in unit.calls):
                 continue

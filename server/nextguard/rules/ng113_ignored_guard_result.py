@@ -67,6 +67,7 @@ class IgnoredGuardResult(Rule):
     code = "NG113"
     name = "ignored-guard-result"
     severity = Severity.ERROR
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
@@ -74,7 +75,7 @@ class IgnoredGuardResult(Rule):
         facts = index.modules[path]
         middleware = is_middleware(index, path)
         routes = {e.unit.index for e in analysis.endpoints(path) if e.kind == "route"}
-        for unit in facts.units[1:]:
+        for unit in analysis.units(path):
             summary = summaries.unit(path, unit.index)
             if not summary.events:
                 continue

@@ -89,15 +89,14 @@ class DistinguishableAuthzErrors(Rule):
     code = "NG206"
     name = "distinguishable-authz-errors"
     severity = Severity.INFO
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         facts = analysis.index.modules[path]
         if facts.use_client or _BACKGROUND.search(analysis.index.rel(path)):
             return
         source = analysis.index.sources[path]
-        for unit in facts.units:
-            if unit.kind == "module":
-                continue
+        for unit in analysis.units(path):
             lookup = self._lookup_end(analysis, path, unit)
             if lookup is None:
                 continue

@@ -170,6 +170,7 @@ class UnvalidatedInput(Rule):
     code = "NG301"
     name = "unvalidated-input"
     severity = Severity.INFO
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         summaries = analysis.summaries

@@ -69,6 +69,7 @@ class MissingRateLimit(Rule):
     code = "NG303"
     name = "missing-rate-limit"
     severity = Severity.INFO
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         limits = rate_limits(analysis.summaries)

@@ -134,6 +134,7 @@ class NoReadYourWrites(Rule):
     code = "NG401"
     name = "no-read-your-writes"
     severity = Severity.HINT
+    per_function = True
 
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         summaries = analysis.summaries

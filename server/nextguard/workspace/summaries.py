@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..facts.model import Binding, FileFacts, Unit
+from ..facts.partial import Moves
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import UnitFlow, bails_on, returns_identity, unit_flow
 from .index import WorkspaceIndex
 from .ownership import owner_keys, scope_points, unscoped_sites
-from .unchanged import untouched_bindings, untouched_units
+from .unchanged import moved_bindings, top_unit, untouched_bindings, untouched_units
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,38 @@ def _solved(summary: Summary) -> tuple[object, ...]:
         summary.guards,
         summary.checks_owner,
         tuple(sorted(summary.unscoped.items())),
+    )
+
+
+def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
+    """``summary`` of a unit ``moves`` moved, at its new offsets (None: one reaches into the edit)."""
+    events: list[Event] = []
+    for event in summary.events:
+        span = moves.span(event.span)
+        if span is None:
+            return None
+        events.append(Event(event.kind, span, event.label, event.mutation, event.callee, event.nullable))
+    unscoped: dict[int, tuple[bool, tuple[Step, ...]]] = {}
+    for parameter, (read, trail) in summary.unscoped.items():
+        steps: list[Step] = []
+        for step in trail:
+            where = moves.span(step.span) if step.path == path else step.span
+            if where is None:
+                return None
+            steps.append(Step(step.path, where, step.label) if where is not step.span else step)
+        unscoped[parameter] = (read, tuple(steps))
+    return Summary(
+        events=events,
+        enforces=summary.enforces,
+        validates=summary.validates,
+        auth=summary.auth,
+        data=summary.data,
+        mutates=summary.mutates,
+        unguarded=summary.unguarded,
+        flow=summary.flow,
+        guards=summary.guards,
+        checks_owner=summary.checks_owner,
+        unscoped=unscoped,
     )
 
 
@@ -209,7 +242,10 @@ class Summaries:
         return False
 
     def update(
-        self, paths: Iterable[Path], previous: Mapping[Path, tuple[FileFacts, bytes]] | None = None
+        self,
+        paths: Iterable[Path],
+        previous: Mapping[Path, tuple[FileFacts, bytes]] | None = None,
+        moved: Mapping[Path, Moves] | None = None,
     ) -> set[UnitKey]:
         """Files whose facts changed (or were added or removed) in the index, or whose calls must be
         classified again: re-classify their calls and solve their cone again. Returns the units
@@ -219,10 +255,15 @@ class Summaries:
         text before the edit. Their functions the edit did not touch (``unchanged.py``) keep their
         solved summaries and are not a starting point of the cone: a keystroke in one function of
         a DAL re-solves what depends on that function (and on those after it, whose offsets moved),
-        not what depends on the whole file."""
+        not what depends on the whole file.
+
+        ``moved``: for such files whose facts ``facts/partial.py`` made, the units it moved (those
+        after the edited statement): they keep their solved summaries, moved too (``_moved``), and
+        are not a starting point of the cone either."""
         changed = set(paths)
         self.classifier.forget()
         keep_units, keep_names = self._untouched(previous or {})
+        shifted, moved_old = self._moved(moved or {}, previous or {}, keep_units, keep_names)
         before = {
             (path, index): _solved(self.units[(path, index)])
             for path in changed
@@ -238,14 +279,15 @@ class Summaries:
                 key = (path, index)
                 if key in keep_units and key in self.units:
                     kept[key] = self.units[key]
-                else:
+                elif key not in moved_old:
                     start.update(self._unit_names.get(key, ()))
                 self._remove_unit(key)
             for target, user in self._file_chain_edges.pop(path, ()):
                 self._chain_users[target].discard(user)
+        kept.update(shifted)
         for path in changed:
             if path in self.index.modules:
-                self._add_file(path)
+                self._add_file(path, shifted)
                 for index in range(self._file_units[path]):
                     key = (path, index)
                     old_summary = kept.get(key)
@@ -270,9 +312,15 @@ class Summaries:
             for index in range(max(self._file_units.get(path, 0), old_counts.get(path, 0))):
                 if (path, index) not in kept:
                     self._flows.pop((path, index), None)
+        for key in shifted:
+            self._flows.pop(key, None)  # a flow holds the facts' offsets: made again when asked for
         self._trails.clear()
         self._solve(units, names)
         self.last_changed = self._changed_since(units, names, before, auth_before)
+        if shifted:
+            # Their summaries are the same, but at new offsets: what other files show of them
+            # (related locations) must be shown again.
+            self.last_changed |= self._cone(set(shifted))[0]
         self.last_kept = len(kept)
         self._epoch += 1
         for path in changed | {key[0] for key in self.last_changed}:
@@ -292,6 +340,45 @@ class Summaries:
                 names.add((path, name))
                 names.update((path, f"{name}.{member}") for member in new.bindings[name].members)
         return units, names
+
+    def _moved(
+        self,
+        moved: Mapping[Path, Moves],
+        previous: Mapping[Path, tuple[FileFacts, bytes]],
+        keep_units: set[UnitKey],
+        keep_names: set[NameKey],
+    ) -> tuple[dict[UnitKey, Summary], set[UnitKey]]:
+        """The solved summaries of the units ``moved`` says were only moved, by their new key, with
+        their offsets moved (a family whose offsets reach into the edit is solved again as a
+        whole); adds the names whose functions are all kept or moved to ``keep_names``. Also
+        returns the moved units' old keys."""
+        shifted: dict[UnitKey, Summary] = {}
+        old_keys: set[UnitKey] = set()
+        for path, moves in moved.items():
+            new = self.index.modules.get(path)
+            if path not in previous or new is None:
+                continue
+            old = previous[path][0]
+            found: dict[int, Summary] = {}
+            failed: set[int] = set()
+            for index in range(moves.first, min(self._file_units.get(path, 0), len(old.units))):
+                summary = self.units.get((path, index))
+                moved_summary = _shift(summary, path, moves) if summary is not None else None
+                if moved_summary is None:
+                    failed.add(top_unit(old, index))
+                else:
+                    found[index] = moved_summary
+            mapping: dict[int, int] = {}
+            for index, moved_summary in found.items():
+                if top_unit(old, index) not in failed:
+                    mapping[index] = index + moves.renumber
+                    shifted[(path, index + moves.renumber)] = moved_summary
+                    old_keys.add((path, index))
+            untouched = {key[1] for key in keep_units if key[0] == path}
+            for name in moved_bindings(old, new, untouched, mapping):
+                keep_names.add((path, name))
+                keep_names.update((path, f"{name}.{member}") for member in new.bindings[name].members)
+        return shifted, old_keys
 
     def file_epoch(self, path: Path) -> int:
         """A number that changes whenever what this file's units' summaries say may have changed
@@ -333,14 +420,18 @@ class Summaries:
             names.update((path, f"{binding.name}.{member}") for member in binding.members)
         return names
 
-    def _add_file(self, path: Path) -> None:
+    def _add_file(self, path: Path, moved: Mapping[UnitKey, Summary] | None = None) -> None:
         facts = self.index.modules[path]
         classify = self.classifier.classify
         for unit in facts.units:
             key = (path, unit.index)
             summary = Summary()
-            for call in unit.calls:
-                summary.events.extend(classify(path, call))
+            was = moved.get(key) if moved else None
+            if was is not None:
+                summary.events = list(was.events)  # classified before, at other offsets
+            else:
+                for call in unit.calls:
+                    summary.events.extend(classify(path, call))
             summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
             summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
             self.units[key] = summary

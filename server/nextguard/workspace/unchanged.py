@@ -12,6 +12,7 @@ The module-level unit (index 0) spans the whole file, so it always counts as cha
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections.abc import Mapping
 from itertools import pairwise
 
 from ..facts.model import Binding, FileFacts, Ref
@@ -38,7 +39,7 @@ def untouched_units(old: FileFacts, old_source: bytes, new: FileFacts, new_sourc
     # so a family is untouched only as a whole.
     families: dict[int, list[int]] = {}
     for unit in new.units[1:limit]:
-        families.setdefault(_top(new, unit.index), []).append(unit.index)
+        families.setdefault(top_unit(new, unit.index), []).append(unit.index)
     for top, members in families.items():
         if top not in same or not all(member in same for member in members):
             same.difference_update(members)
@@ -58,13 +59,41 @@ def untouched_bindings(old: FileFacts, new: FileFacts, units: set[int]) -> set[s
     return names
 
 
+def moved_bindings(old: FileFacts, new: FileFacts, units: set[int], moved: Mapping[int, int]) -> set[str]:
+    """Names of module-level bindings whose functions are all untouched (``units``) or only moved
+    (``moved``: old index -> new index) and that are otherwise equal: the same wrappers, members,
+    initializer (a binding's span moves with its statement)."""
+    names: set[str] = set()
+
+    def same(index: int | None, now: int | None) -> bool:
+        if index is None or now is None:
+            return index is None and now is None
+        return (index in units and now == index) or moved.get(index) == now
+
+    for name, binding in new.bindings.items():
+        previous = old.bindings.get(name)
+        if (
+            previous is None
+            or not same(previous.body, binding.body)
+            or len(previous.chain_units) != len(binding.chain_units)
+            or not all(same(a, b) for a, b in zip(previous.chain_units, binding.chain_units, strict=True))
+            or previous.members.keys() != binding.members.keys()
+            or not all(same(index, binding.members[member]) for member, index in previous.members.items())
+            or (previous.chain_refs, previous.init, previous.destructured, previous.object_keys)
+            != (binding.chain_refs, binding.init, binding.destructured, binding.object_keys)
+        ):
+            continue
+        names.add(name)
+    return names
+
+
 def _units_of(binding: Binding) -> list[int]:
     found = [index for index in (binding.body, *binding.chain_units) if index is not None]
     found.extend(binding.members.values())
     return found
 
 
-def _top(facts: FileFacts, index: int) -> int:
+def top_unit(facts: FileFacts, index: int) -> int:
     """The outermost function (below the module) that ``index`` is nested in, or itself."""
     seen = 0
     while index > 0 and seen < len(facts.units):
@@ -90,4 +119,4 @@ def _refs_in(refs: tuple[list[int], list[Ref]], start: int, end: int) -> list[Re
     return ordered[bisect_left(starts, start) : bisect_left(starts, end)]
 
 
-__all__ = ["untouched_bindings", "untouched_units"]
+__all__ = ["moved_bindings", "top_unit", "untouched_bindings", "untouched_units"]
