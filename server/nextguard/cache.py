@@ -262,14 +262,6 @@ class Recorder:
             if isinstance(target, str | bytes | os.PathLike):
                 recorder.directories.add(os.fsdecode(target))
 
-    @classmethod
-    def note(cls, files: Iterable[str], directories: Iterable[str]) -> None:
-        """Add what another process read for this analysis (a forked worker's own recorder)."""
-        recorder = cls._active
-        if recorder is not None:
-            recorder.files.update(files)
-            recorder.directories.update(directories)
-
     @contextmanager
     def recording(self) -> Iterator[Recorder]:
         cls = type(self)

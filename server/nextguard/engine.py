@@ -6,7 +6,6 @@ from __future__ import annotations
 import marshal
 import multiprocessing
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
@@ -311,133 +310,6 @@ def run_rules(
     return findings
 
 
-# Below this many files in scope, a second process for the rules costs more than it saves.
-PARALLEL_RULES_MIN_FILES = 300
-_RULE_CHUNK = 64
-
-
-def _rules_chunk(
-    analysis: Analysis, paths: list[Path], rules: Sequence[type[Rule]], bounds: tuple[int, int]
-) -> tuple[list[Finding], list[Notice]]:
-    notices: list[Notice] = []
-    return run_rules(analysis, paths[bounds[0] : bounds[1]], rules, notices), notices
-
-
-def _rules_worker(
-    analysis: Analysis,
-    paths: list[Path],
-    rules: Sequence[type[Rule]],
-    chunks: list[tuple[int, int]],
-    counter: Any,
-    writer: Connection,
-) -> None:
-    try:
-        while (index := _claim(counter, len(chunks))) is not None:
-            # Rules may read files (a package.json for the Next.js version): the cached report
-            # depends on them, so what this process reads goes back with its findings.
-            recorder = Recorder()
-            with recorder.recording():
-                part = _rules_chunk(analysis, paths, rules, chunks[index])
-            writer.send_bytes(pickle.dumps((index, part, recorder.files, recorder.directories)))
-    finally:
-        writer.close()
-        _leave()
-
-
-def _copies_that_fit() -> int:
-    """How many copies of this process the available memory holds with as much to spare (Linux's
-    ``MemAvailable``); elsewhere, no limit."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as handle:
-            available = next(int(line.split()[1]) for line in handle if line.startswith("MemAvailable:")) * 1024
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            resident = int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, StopIteration, ValueError, IndexError):
-        return 1 << 16
-    return available // max(2 * resident, 1)
-
-
-def run_rules_parallel(
-    analysis: Analysis,
-    paths: Sequence[Path],
-    rules: Sequence[type[Rule]],
-    notices: list[Notice],
-    jobs: int,
-) -> list[Finding]:
-    """``run_rules`` split by files over ``jobs`` processes: forked after the analysis is built,
-    so each inherits it and only findings travel back. The same findings, notices and order as
-    one process: chunks are merged in file order and a finding two chunks both produce (one
-    file's rule reporting in another file) is kept once, the first, as ``run_rules`` keeps it.
-
-    Work the rules memoise on the analysis (a file's flow, NG204's import graph) is done again
-    in each process that needs it; it is a small part of the rules' time. A worker's pages are
-    the parent's until written, but reference counting writes to most of them: on dub a rules
-    worker ends with 195 of the parent's 240 MB copied. So only as many workers as the
-    available memory holds twice over are started (``_copies_that_fit``)."""
-    from multiprocessing.connection import wait
-
-    paths = list(paths)
-    chunks = [(start, min(start + _RULE_CHUNK, len(paths))) for start in range(0, len(paths), _RULE_CHUNK)]
-    workers = min(jobs - 1, len(chunks) - 1, _copies_that_fit())
-    if workers < 1 or len(paths) < PARALLEL_RULES_MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
-        return run_rules(analysis, paths, rules, notices)
-    context = multiprocessing.get_context("fork")
-    parts: dict[int, tuple[list[Finding], list[Notice]]] = {}
-    readers: list[Connection] = []
-    processes: list[multiprocessing.context.ForkProcess] = []
-
-    def receive(block: bool) -> None:
-        for reader in wait(readers, timeout=None if block else 0):
-            assert isinstance(reader, Connection)
-            try:
-                index, part, files, directories = pickle.loads(reader.recv_bytes())
-            except (EOFError, OSError):  # done, or died: its unfinished chunks are run here
-                readers.remove(reader)
-                continue
-            parts[index] = part
-            Recorder.note(files, directories)
-
-    try:
-        counter = context.Value("l", 0)
-        for _ in range(workers):
-            reader, writer = context.Pipe(duplex=False)
-            process = context.Process(
-                target=_rules_worker, args=(analysis, paths, rules, chunks, counter, writer), daemon=True
-            )
-            process.start()
-            writer.close()
-            readers.append(reader)
-            processes.append(process)
-        while (index := _claim(counter, len(chunks))) is not None:
-            parts[index] = _rules_chunk(analysis, paths, rules, chunks[index])
-            if readers:
-                receive(block=False)
-        while readers:
-            receive(block=True)
-    except (OSError, ValueError, EOFError, RuntimeError, pickle.PickleError, multiprocessing.ProcessError):
-        pass  # no workers here: what is missing is run below
-    finally:
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
-    findings: list[Finding] = []
-    seen: set[tuple[str, Path, Span]] = set()
-    for index, bounds in enumerate(chunks):
-        part = parts.get(index)
-        if part is None:
-            part = _rules_chunk(analysis, paths, rules, bounds)
-        produced, part_notices = part
-        notices.extend(part_notices)
-        for finding in produced:
-            key = (finding.code, finding.path, finding.span)
-            if key not in seen:
-                seen.add(key)
-                findings.append(finding)
-    findings.sort(key=lambda f: (str(f.path), f.span.start, f.code))
-    return findings
-
-
 def analyze(
     paths: Sequence[Path],
     *,
@@ -451,9 +323,8 @@ def analyze(
 ) -> Report:
     """Analyse the workspace that holds each path and report the findings inside the paths.
     With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the workspace
-    root, or under ``cache_dir``. ``jobs`` > 1 parses, extracts and checks large workspaces in
-    that many processes (this one and forked workers). Raises ``ConfigError`` for an invalid
-    config."""
+    root, or under ``cache_dir``. ``jobs`` > 1 parses and extracts large workspaces in that many
+    processes (this one and forked workers). Raises ``ConfigError`` for an invalid config."""
     report = Report()
     roots: dict[Path, list[Path]] = {}
     for given in paths:
@@ -495,7 +366,7 @@ def _analyze_root(
     analysis = Analysis(index)
     in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
     part.files_analysed = len(in_scope)
-    part.findings = run_rules_parallel(analysis, in_scope, rules, part.notices, jobs)
+    part.findings = run_rules(analysis, in_scope, rules, part.notices)
     return part
 
 

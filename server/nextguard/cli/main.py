@@ -57,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=0,
         metavar="N",
-        help="processes that parse and check a large workspace (default: one per CPU; 1: one)",
+        help="processes that parse a large workspace (default: one per CPU; 1: this one only)",
     )
     check.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
