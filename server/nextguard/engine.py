@@ -3,9 +3,11 @@ through here (the server keeps the ``Workspace`` and feeds it edits)."""
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import multiprocessing
 import os
+import signal
 import time
 from collections.abc import Callable, Iterable, Sequence
 from multiprocessing.connection import Connection
@@ -153,20 +155,33 @@ def _claim(counter: Any, limit: int) -> int | None:
     return index
 
 
-def _worker(chunks: list[tuple[int, int]], counter: Any, writer: Connection) -> None:
-    try:
-        while (index := _claim(counter, len(chunks))) is not None:
-            writer.send_bytes(_extract_chunk(chunks[index]))
-    finally:
-        writer.close()
-        _leave()
+# A worker that has sent nothing for this long is stuck (it should send a chunk every second or
+# two): it is killed and what it had not delivered is extracted in this process.
+_STALL_SECONDS = 120.0
 
 
-def _leave() -> None:
-    """End a forked worker at once. A normal exit flushes the standard streams it inherited: in the
-    language server stdout is the protocol, and bytes buffered there when the worker was forked
-    would be written twice (or the flush would wait forever on a lock another thread held)."""
-    os._exit(0)
+def _fork_worker(chunks: list[tuple[int, int]], counter: Any) -> tuple[int, Connection]:
+    """Fork a worker that extracts the chunks it claims and sends them down a pipe; returns its
+    pid and the pipe's reading end.
+
+    A bare ``os.fork``, not ``multiprocessing.Process``: a Process starts by closing stdin, which
+    waits for the lock of stdin's buffer, and in the language server another thread holds that
+    lock for as long as it waits for the client's next message (the server hung indexing). The
+    worker also ends with ``os._exit``: a normal exit would flush the stdout it inherited, which
+    in the language server is the protocol stream."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.close(read_end)
+            writer = Connection(write_end, readable=False)
+            while (index := _claim(counter, len(chunks))) is not None:
+                writer.send_bytes(_extract_chunk(chunks[index]))
+            writer.close()
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    return pid, Connection(read_end, writable=False)
 
 
 def _extract_parallel(
@@ -195,17 +210,19 @@ def _extract_parallel(
     decode = codec().decode
     results: dict[int, FileFacts | str] = {}
     chunks = [(start, min(start + _CHUNK, len(work))) for start in range(0, len(work), _CHUNK)]
-    context = multiprocessing.get_context("fork")
-    readers: list[Connection] = []
-    processes: list[multiprocessing.context.ForkProcess] = []
+    workers: dict[Connection, int] = {}  # reading end -> pid
 
     def receive(block: bool) -> None:
-        for reader in wait(readers, timeout=None if block else 0):
+        ready = wait(list(workers), timeout=_STALL_SECONDS if block else 0)
+        if block and not ready:
+            raise TimeoutError("no worker sent anything")
+        for reader in ready:
             assert isinstance(reader, Connection)
             try:
                 blob = reader.recv_bytes()
             except (EOFError, OSError):  # that worker is done, or died: the caller redoes its chunk
-                readers.remove(reader)
+                os.waitpid(workers.pop(reader), 0)
+                reader.close()
                 continue
             for position, value in marshal.loads(blob):
                 target = missing[position]
@@ -218,14 +235,10 @@ def _extract_parallel(
                     cache.put_encoded(ident, value)
 
     try:
-        counter = context.Value("l", 0)
+        counter = multiprocessing.get_context("fork").Value("l", 0)
         for _ in range(min(jobs, len(chunks)) - 1):
-            reader, writer = context.Pipe(duplex=False)
-            process = context.Process(target=_worker, args=(chunks, counter, writer), daemon=True)
-            process.start()
-            writer.close()
-            readers.append(reader)
-            processes.append(process)
+            pid, reader = _fork_worker(chunks, counter)
+            workers[reader] = pid
         while (index := _claim(counter, len(chunks))) is not None:
             for position in range(*chunks[index]):
                 path, data = work[position]
@@ -238,18 +251,19 @@ def _extract_parallel(
                     results[target] = facts
                     if cache is not None:
                         cache.put(found[target][3], facts)
-                if readers:
+                if workers:
                     receive(block=False)
-        while readers:
+        while workers:
             receive(block=True)
-    except (OSError, ValueError, EOFError, RuntimeError, multiprocessing.ProcessError):
-        pass  # no workers here (a sandbox, no /dev/shm): the rest is extracted serially
+    except (OSError, ValueError, EOFError, RuntimeError, TimeoutError, multiprocessing.ProcessError):
+        pass  # no workers here (a sandbox, no /dev/shm), or one is stuck: the rest is extracted here
     finally:
         _WORK = []
-        for process in processes:
-            process.join(timeout=5)
-            if process.is_alive():
-                process.kill()
+        for reader, pid in workers.items():
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            reader.close()
     return results
 
 

@@ -15,6 +15,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from nextguard.cache import CACHE_DIR_NAME
+from nextguard.engine import PARALLEL_MIN_FILES
 
 
 def _ends(client: LanguageClient) -> list[str]:
@@ -83,3 +84,21 @@ async def test_the_server_starts_from_what_the_cli_wrote(client: LanguageClient,
         ),
         what="the CLI's findings as diagnostics",
     )
+
+
+@pytest.mark.asyncio
+async def test_a_workspace_large_enough_for_workers_indexes(client: LanguageClient, tmp_path: Path) -> None:
+    # Enough files that the server forks extraction workers. Forked from a server whose reader
+    # thread is blocked on stdin, multiprocessing's worker start-up waited forever for stdin's
+    # lock and indexing never ended; the workers' facts must also be the ones extraction gives.
+    root = copy_case("acme-notes", tmp_path)
+    for number in range(PARALLEL_MIN_FILES):
+        (root / f"src/lib/generated/helper{number}.ts").parent.mkdir(parents=True, exist_ok=True)
+        (root / f"src/lib/generated/helper{number}.ts").write_text(
+            f"export function helper{number}(value: string) {{\n  return value.trim();\n}}\n", "utf-8"
+        )
+    await initialize(client, [root])
+    await wait_for(lambda: len(_ends(client)) == 1, timeout=60, what="the index's end")
+    [end] = _ends(client)
+    assert int(end.split()[0]) > PARALLEL_MIN_FILES
+    await wait_for(lambda: codes(client, root / "src/lib/audit.ts") == ["NG208"], what="NG208 after indexing")
