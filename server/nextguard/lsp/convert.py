@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+import attrs
 from lsprotocol import types
 
 from ..facts.partial import common_ends
@@ -81,14 +82,8 @@ def comparable(diagnostics: Iterable[types.Diagnostic]) -> list[types.Diagnostic
     for item in diagnostics:
         data = item.data if isinstance(item.data, dict) else {}
         result.append(
-            types.Diagnostic(
-                range=item.range,
-                message=item.message,
-                severity=item.severity,
-                code=item.code,
-                source=item.source,
-                related_information=item.related_information,
-                data={key: value for key, value in data.items() if key != "version"},
+            attrs.evolve(
+                item, code_description=None, data={key: value for key, value in data.items() if key != "version"}
             )
         )
     return result
@@ -194,18 +189,8 @@ class DiagnosticMemo:
                 found = (fresh, _shown(fresh))
             templates[key] = found
             template, view = found
-            items.append(
-                types.Diagnostic(
-                    range=template.range,
-                    message=template.message,
-                    severity=template.severity,
-                    code=template.code,
-                    code_description=template.code_description,
-                    source=template.source,
-                    related_information=template.related_information,
-                    data={"code": finding.code, "span": [finding.span.start, finding.span.end], "version": version},
-                )
-            )
+            stamp = {"code": finding.code, "span": [finding.span.start, finding.span.end], "version": version}
+            items.append(attrs.evolve(template, data=stamp))
             shown.append((*view, finding.span.start, finding.span.end))
         self._files[path] = _Converted(data, lines.line_count, uri, templates)
         self.last_reused = reused
