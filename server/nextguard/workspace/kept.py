@@ -26,9 +26,11 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from ..facts.model import FileFacts
 from ..facts.partial import common_ends
@@ -194,26 +196,14 @@ def moved(finding: Finding, path: Path, edit: Edit) -> Finding | None:
     span = _moved(finding.span, edit)
     if span is None:
         return None
-    related: list[Related] = []
-    for item in finding.related:
-        if item.path != path:
-            related.append(item)
-            continue
-        where = _moved(item.span, edit)
-        if where is None:
-            return None
-        related.append(Related(item.path, where, item.message))
+    related = _moved_in(finding.related, path, edit)
+    if related is None:
+        return None
     fixes: list[Fix] = []
     for fix in finding.fixes:
-        edits: list[TextEdit] = []
-        for text_edit in fix.edits:
-            if text_edit.path != path:
-                edits.append(text_edit)
-                continue
-            where = _moved(text_edit.span, edit)
-            if where is None:
-                return None
-            edits.append(TextEdit(text_edit.path, where, text_edit.content))
+        edits = _moved_in(fix.edits, path, edit)
+        if edits is None:
+            return None
         fixes.append(Fix(fix.title, tuple(edits), fix.applicability))
     return Finding(
         finding.code,
@@ -225,6 +215,24 @@ def moved(finding: Finding, path: Path, edit: Edit) -> Finding | None:
         tuple(related),
         tuple(fixes),
     )
+
+
+_Placed = TypeVar("_Placed", Related, TextEdit)
+
+
+def _moved_in(items: Iterable[_Placed], path: Path, edit: Edit) -> list[_Placed] | None:
+    """``items`` (related locations or fix edits) with those in ``path`` moved by the edit; None
+    when one of them touches the edited bytes."""
+    placed: list[_Placed] = []
+    for item in items:
+        if item.path != path:
+            placed.append(item)
+            continue
+        where = _moved(item.span, edit)
+        if where is None:
+            return None
+        placed.append(replace(item, span=where))
+    return placed
 
 
 def _moved(span: Span, edit: Edit) -> Span | None:
