@@ -276,8 +276,7 @@ class Recorder:
 
 
 # Not inputs of a report: nextguard's own files and the interpreter's, and the kernel's views of
-# the machine (how much memory there is to fork workers into is read from /proc, whose stats
-# change from one run to the next: recorded, they would never let a report be replayed).
+# the machine (/proc, /sys, /dev), which describe this moment, not the project.
 _IGNORED_PREFIXES = (
     *sorted({os.fspath(_PACKAGE_DIR), sys.prefix, sys.base_prefix, sys.exec_prefix}),
     "/proc/",

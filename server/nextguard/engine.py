@@ -255,7 +255,7 @@ def _extract_parallel(
                     receive(block=False)
         while workers:
             receive(block=True)
-    except (OSError, ValueError, EOFError, RuntimeError, TimeoutError, multiprocessing.ProcessError):
+    except (OSError, ValueError, EOFError, RuntimeError, multiprocessing.ProcessError):  # TimeoutError is an OSError
         pass  # no workers here (a sandbox, no /dev/shm), or one is stuck: the rest is extracted here
     finally:
         _WORK = []

@@ -15,7 +15,7 @@ from ..engine import analyze, default_jobs
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
 from ..syntax.parse import first_error, parse
-from .output import print_json, print_text, resolved_cwd
+from .output import print_json, print_text
 
 _PROGRESS_THRESHOLD = 300  # files: below this a scan is over before a bar would help
 
@@ -74,7 +74,7 @@ def run_check(args: argparse.Namespace) -> int:
 
 def _display(path: Path) -> str:
     try:
-        shown = path.relative_to(resolved_cwd())
+        shown = path.relative_to(Path.cwd().resolve())
     except ValueError:
         shown = path
     # A file name that is not UTF-8 is shown with escapes (`caf\xe9.ts`) rather than breaking

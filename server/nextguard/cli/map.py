@@ -18,7 +18,6 @@ from typing import Any
 
 from .. import __version__
 from ..inventory import ACTION_ID_NOTE, EndpointInfo, endpoints, load_analysis, summary_line
-from .output import resolved_cwd
 
 OWNERSHIP_NOTE = (
     "Ownership scoping (NG104) is not analysed yet: the map does not say whether a query is tied to the caller."
@@ -63,7 +62,7 @@ def run_map(args: argparse.Namespace) -> int:
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(resolved_cwd()))
+        return str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,20 +14,6 @@ from ..rules.registry import BY_CODE
 from .sarif import FilePositions
 
 Display = Callable[[Path], str]
-_CWD: tuple[str, Path] = ("", Path())
-
-
-def resolved_cwd() -> Path:
-    """The working directory, resolved: paths are shown relative to it. Resolving walks every
-    component with a system call; a report names each file several times (1,600 times for dub's
-    600 findings, a second of a run), so it is resolved again only when the directory changed."""
-    global _CWD
-    current = os.getcwd()
-    if _CWD[0] != current:
-        _CWD = (current, Path(current).resolve())
-    return _CWD[1]
-
-
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "hint": "dim"}
 
 
