@@ -1,0 +1,155 @@
+"""Reading and writing files of a workspace nobody vouched for.
+
+nextguard runs on code it does not trust (a pull request in CI, a fresh clone), so every file it
+opens may be a FIFO that blocks, a device that never ends, or a symlink planted to make a write
+land somewhere else. Everything here is bounded and never follows a link on write:
+
+- ``read_bounded`` opens without blocking, refuses anything but a regular file and reads at most
+  ``limit`` bytes (one more tells a file that grew past the limit since its stat);
+- ``write_atomic`` writes a temporary file beside the target and renames it into place: a reader
+  sees the old content or the new, never half of it, and ``rename`` replaces a symlink planted at
+  the target instead of writing through it. A target that is a symlink is refused outright, so
+  the user's link is never silently replaced by a file;
+- ``private_directory`` makes (or accepts) a directory only its owner can enter, and refuses one
+  that is a symlink, belongs to someone else or is open to others.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import tempfile
+from contextlib import suppress
+from pathlib import Path
+
+
+class UnsafeFile(OSError):
+    """A path that is not what it must be (a symlink, a FIFO, a device, too large, not ours)."""
+
+    def __init__(self, path: os.PathLike[str] | str, reason: str, code: int = errno.EINVAL) -> None:
+        super().__init__(code, reason, os.fspath(path))
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.filename}: {self.reason}"
+
+
+class TooLarge(UnsafeFile):
+    def __init__(self, path: os.PathLike[str] | str, size: int, limit: int) -> None:
+        super().__init__(path, f"{size:,} bytes, over the {limit:,}-byte limit", errno.EFBIG)
+        self.size = size
+        self.limit = limit
+
+
+def read_bounded(path: os.PathLike[str] | str, limit: int, *, follow_symlinks: bool = True) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Raises ``TooLarge`` past the limit, ``UnsafeFile`` for anything that is not a regular file (a
+    FIFO is opened without blocking and never read), and ``OSError`` as ``open`` does."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow_symlinks:
+        flags |= os.O_NOFOLLOW
+    try:
+        descriptor = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP and not follow_symlinks:
+            raise UnsafeFile(path, "is a symbolic link; not followed", errno.ELOOP) from None
+        raise
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(path, "is not a regular file")
+        if info.st_size > limit:
+            raise TooLarge(path, info.st_size, limit)
+        chunks: list[bytes] = []
+        remaining = limit + 1
+        while remaining > 0:
+            chunk = os.read(descriptor, min(remaining, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+    finally:
+        os.close(descriptor)
+    data = b"".join(chunks)
+    if len(data) > limit:
+        raise TooLarge(path, len(data), limit)
+    return data
+
+
+def read_text_bounded(path: os.PathLike[str] | str, limit: int, *, follow_symlinks: bool = True) -> str:
+    """``read_bounded`` decoded as UTF-8 (a byte-order mark dropped); ``ValueError`` if it is not."""
+    return read_bounded(path, limit, follow_symlinks=follow_symlinks).decode("utf-8-sig")
+
+
+def write_atomic(path: os.PathLike[str] | str, data: bytes, *, mode: int | None = None) -> None:
+    """Replace the file at ``path`` by ``data`` atomically, never through a symlink.
+
+    The file keeps its permission bits (or gets ``mode``, or 0o644 when new).
+    Raises ``UnsafeFile`` when ``path`` is a symlink or not a regular file, ``OSError`` on any
+    write error; the target is then unchanged and no temporary file is left behind."""
+    target = os.fspath(path)
+    try:
+        info = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        if stat.S_ISLNK(info.st_mode):
+            raise UnsafeFile(target, "is a symbolic link; not written through", errno.ELOOP)
+        if not stat.S_ISREG(info.st_mode):
+            raise UnsafeFile(target, "is not a regular file; not written")
+    if mode is None:
+        # Not the umask: reading it means setting it, for every thread of the process at once.
+        mode = stat.S_IMODE(info.st_mode) if info is not None else 0o644
+    directory = os.path.dirname(target) or "."
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fchmod(out.fileno(), mode)
+        os.replace(temporary, target)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def private_directory(path: os.PathLike[str] | str) -> Path:
+    """``path`` as a directory that only this user can enter: made with mode 0o700 (parents
+    too) when missing; refused when it, or the directory it is in, is a symlink, when it belongs
+    to another user, or when it is open to others and cannot be closed."""
+    target = os.path.abspath(os.fspath(path))
+    try:
+        os.makedirs(target, mode=0o700, exist_ok=True)
+    except FileExistsError:
+        raise UnsafeFile(target, "exists and is not a directory") from None
+    info = os.lstat(target)
+    if stat.S_ISLNK(info.st_mode):
+        raise UnsafeFile(target, "is a symbolic link; not used", errno.ELOOP)
+    if not stat.S_ISDIR(info.st_mode):
+        raise UnsafeFile(target, "is not a directory")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise UnsafeFile(target, "belongs to another user; not used", errno.EPERM)
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(target, 0o700)
+    return Path(target)
+
+
+def is_symlink(path: os.PathLike[str] | str) -> bool:
+    try:
+        return stat.S_ISLNK(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+__all__ = [
+    "TooLarge",
+    "UnsafeFile",
+    "is_symlink",
+    "private_directory",
+    "read_bounded",
+    "read_text_bounded",
+    "write_atomic",
+]
