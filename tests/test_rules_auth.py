@@ -224,3 +224,19 @@ def test_edits_that_move_auth_or_ownership_match_a_fresh_analysis(case: str, tmp
         path.write_text(original, encoding="utf-8")
         workspace.update(path, original.encode())
     assert _key(workspace) == _fresh(root)
+
+
+def test_ng105_fix_is_safe_on_a_create_and_unsafe_on_an_update() -> None:
+    """Writing the caller's id keeps a create's meaning; on an update it turns "give this note
+    to X" into "give it to myself", so a careful human would not apply it blindly."""
+    findings = analyze([FIXTURES / "ng105/owner-from-client"]).findings
+    by_text = {
+        f.path.read_bytes()[f.span.start : f.span.end].decode(): f
+        for f in findings
+        if f.code == "NG105" and f.path.name == "actions.ts" and f.path.parent.name == "notes"
+    }
+    create = by_text["String(formData.get('authorId'))"]
+    update = by_text["newOwnerId"]
+    assert [fix.applicability for fix in create.fixes] == ["safe"]
+    assert [fix.applicability for fix in update.fixes] == ["unsafe"]
+    assert "no longer be given to someone else" in update.fixes[0].title

@@ -164,11 +164,22 @@ def supabase_fix(
     return Fix(f"Scope the query to the signed-in user: `.eq('{column}', …)`", edits, "unsafe")
 
 
-def owner_value_fix(path: Path, source: bytes, pair: Pair, session: SessionId) -> Fix:
-    """NG105: store the session's user id instead of the client's."""
+def owner_value_fix(path: Path, source: bytes, pair: Pair, session: SessionId, *, creates: bool) -> Fix:
+    """NG105: store the session's user id instead of the client's.
+
+    Safe when the write creates a record: its owner is the caller, which is what the code meant.
+    On an update the client's value may be the point (hand a note over to another user), and
+    writing the caller's id instead silently turns "transfer to X" into "transfer to myself", so
+    the fix is offered as unsafe, saying so."""
     text = source[pair.span.start : pair.span.end].decode("utf-8", "replace")
     if text == pair.key:
         edit = TextEdit(path, pair.span, f"{pair.key}: {session.expression}")
     else:
         edit = TextEdit(path, pair.span, session.expression)
-    return Fix(f"Take `{pair.key}` from the session: `{session.expression}`", (*session.edits, edit), "safe")
+    if creates:
+        return Fix(f"Take `{pair.key}` from the session: `{session.expression}`", (*session.edits, edit), "safe")
+    title = (
+        f"Take `{pair.key}` from the session: `{session.expression}` "
+        "(changes what the update does: the record can no longer be given to someone else)"
+    )
+    return Fix(title, (*session.edits, edit), "unsafe")

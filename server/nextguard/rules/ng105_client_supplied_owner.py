@@ -33,6 +33,9 @@ export async function createNote(formData: FormData) {
 }
 ```
 The quick fix is offered when the endpoint already has the session (after NG101's fix, it does).
+It is safe on a create (the new record's owner is the caller); on an update it is marked unsafe,
+because the client's value may be the point (handing a record over to another user) and the fix
+would change what the action does — there, check that the caller may act for that user instead.
 Endpoints that are public by design, sign-in flows (a sign-up writes the new user's own id),
 webhooks, cron jobs and admin-only routes are not reported.
 """
@@ -83,5 +86,8 @@ class ClientSuppliedOwner(Rule):
                         f"(`{pair.text.strip()}` in `{'.'.join(p for p in label if p != '()')}`): the caller "
                         "chooses whose record this is."
                     )
-                    fixes = (owner_value_fix(path, source, pair, session),) if session is not None else ()
+                    fixes = ()
+                    if session is not None:
+                        creates = access.kind == "create"
+                        fixes = (owner_value_fix(path, source, pair, session, creates=creates),)
                     yield Finding(self.code, self.name, self.severity, message, path, pair.span, fixes=fixes)

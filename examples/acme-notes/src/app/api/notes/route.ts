@@ -4,8 +4,8 @@ import { CreateNoteSchema } from '@/lib/definitions';
 import { getSession } from '@/lib/session';
 
 // Deliberate mistake for the demo: a GET route handler that reads notes with no auth check at
-// all (NG106) — any caller can list any author's notes by passing ?authorId=. The fix inserts
-// `getSession()` and answers 401 without one.
+// all (NG106) — any caller can list any author's notes by passing ?authorId=. The fix inserts the
+// project's own `verifySession()` (src/lib/dal.ts), which redirects to /login without a session.
 export async function GET(request: NextRequest) { // expect: NG106
   const authorId = request.nextUrl.searchParams.get('authorId');
   if (!authorId) {
