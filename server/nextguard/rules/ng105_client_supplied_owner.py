@@ -48,7 +48,7 @@ from pathlib import Path
 from ..analysis import Analysis
 from ..fixes.scoping import owner_value_fix
 from ..fixes.session_id import session_id
-from ..model import Finding, Severity
+from ..model import Finding, Fix, Severity
 from ..workspace.flow import SESSION
 from .base import Rule
 from .ng104_unscoped_mutation import exempt
@@ -86,7 +86,7 @@ class ClientSuppliedOwner(Rule):
                         f"(`{pair.text.strip()}` in `{'.'.join(p for p in label if p != '()')}`): the caller "
                         "chooses whose record this is."
                     )
-                    fixes = ()
+                    fixes: tuple[Fix, ...] = ()
                     if session is not None:
                         creates = access.kind == "create"
                         fixes = (owner_value_fix(path, source, pair, session, creates=creates),)
