@@ -211,9 +211,9 @@ def changed_lines(root: Path, ref: str) -> Mapping[Path, set[int]]:
             start = int(hunk.group(1))
             count = 1 if hunk.group(2) is None else int(hunk.group(2))
             current.update(range(start, start + count))
-    for name in untracked.stdout.split(b"\0"):
-        if name:
-            lines[(root / os.fsdecode(name)).resolve()] = set()
+    for entry in untracked.stdout.split(b"\0"):
+        if entry:
+            lines[(root / os.fsdecode(entry)).resolve()] = set()
     return lines
 
 
