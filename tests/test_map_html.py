@@ -120,7 +120,7 @@ def acme_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 NOTES = "src/app/actions/notes.ts"
-INFOS = endpoints(load_analysis(ACME)[0], with_findings=False)
+INFOS = endpoints(load_analysis(ACME)[0])
 UNPROTECTED = {
     (NOTES, "archiveNote"),
     (NOTES, "exportNotes"),
