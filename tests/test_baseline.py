@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from nextguard.baseline import Baseline, BaselineError, DiffError, changed_lines, on_changed_lines, write_baseline
+from nextguard.cli.main import main
 from nextguard.engine import analyze
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "acme-notes"
@@ -140,3 +141,57 @@ def test_diff_against_an_unknown_ref_is_a_clear_error(app: Path) -> None:
         changed_lines(app, "no-such-ref")
     with pytest.raises(DiffError):
         changed_lines(app, "--output=/tmp/x")
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def test_the_adoption_path_on_the_command_line(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    baseline = app / "nextguard-baseline.json"
+    assert main(["check", str(app), "--no-cache", "--write-baseline", "--baseline", str(baseline)]) == 0
+    written = len(json.loads(baseline.read_text())["findings"])
+    assert f"Wrote {written} findings" in capsys.readouterr().out
+    # Gate on what is new: nothing yet.
+    assert main(["check", str(app), "--no-cache", "--baseline", str(baseline)]) == 0
+    assert f"{written} findings in the baseline not shown" in capsys.readouterr().err
+    # One unprotected action added, everything else moved down: exactly that one is new.
+    actions = app / ACTIONS
+    actions.write_text("// moved\n" * 7 + actions.read_text() + NEW_ACTION)
+    assert main(["check", str(app), "--no-cache", "--baseline", str(baseline), "--format", "json"]) == 1
+    reported = json.loads(capsys.readouterr().out)
+    assert {row["code"] for row in reported} >= {"NG101"}
+    assert all("purgeEverything" in row["message"] or row["code"] != "NG101" for row in reported)
+    assert len(reported) < written
+
+
+def test_a_missing_baseline_is_a_usage_error(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", str(app), "--no-cache", "--baseline", str(app / "absent.json")]) == 2
+    assert "cannot read baseline" in capsys.readouterr().err
+
+
+def test_statistics_count_per_rule(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    findings = analyze([app]).findings
+    assert main(["check", str(app), "--no-cache", "--statistics", "--format", "json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert sum(row["count"] for row in rows) == len(findings)
+    counts = [row["count"] for row in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert main(["check", str(app), "--no-cache", "--statistics"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(rows) and all(row["code"] in line for row, line in zip(rows, lines, strict=True))
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_diff_on_the_command_line(app: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _git(app, "init", "-q")
+    _git(app, "add", "-A")
+    _git(app, "commit", "-qm", "base")
+    assert main(["check", str(app), "--no-cache", "--diff", "HEAD"]) == 0
+    capsys.readouterr()
+    actions = app / ACTIONS
+    actions.write_text(actions.read_text() + NEW_ACTION)
+    assert main(["check", str(app), "--no-cache", "--diff", "HEAD", "--format", "json"]) == 1
+    reported = json.loads(capsys.readouterr().out)
+    assert reported and all(row["filename"].endswith("notes.ts") for row in reported)
+    assert main(["check", str(app), "--no-cache", "--diff", "nope"]) == 2
+    assert "--diff nope" in capsys.readouterr().err

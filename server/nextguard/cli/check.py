@@ -15,6 +15,7 @@ from ..engine import analyze, default_jobs
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
 from ..syntax.parse import first_error, parse
+from . import adoption
 from .output import print_json, print_text
 
 _PROGRESS_THRESHOLD = 300  # files: below this a scan is over before a bar would help
@@ -52,10 +53,21 @@ def run_check(args: argparse.Namespace) -> int:
                     break
                 fixed += applied
                 report = run()
+    if args.write_baseline:
+        return adoption.write(report, args)
+    try:
+        report, said = adoption.narrow(report, args)
+    except adoption.AdoptionError as error:
+        print(f"nextguard: error: {error}", file=sys.stderr)
+        return 2
+    for line in said:
+        print(f"nextguard: {line}", file=sys.stderr)
     for notice in report.notices:
         message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
         print(f"nextguard: {_display(notice.path)}: {message}", file=sys.stderr)
-    if args.format == "json":
+    if args.statistics:
+        adoption.print_statistics(report, as_json=args.format == "json")
+    elif args.format == "json":
         print_json(report, _display)
     elif args.format == "sarif":
         from .sarif import print_sarif

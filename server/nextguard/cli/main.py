@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import __version__
 from ..config import ConfigError
 from ..rules.registry import BY_CODE, RULES
+from . import adoption
 from .check import run_check
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
     )
+    adoption.add_arguments(check)
 
     endpoints = commands.add_parser("map", help="list every Server Action and route handler and how it is protected")
     endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
