@@ -282,38 +282,55 @@ def test_helix_example_settings_are_valid() -> None:
 # -- Emacs ------------------------------------------------------------------------------------------
 
 
-def test_emacs_package_compiles_cleanly_and_registers(tmp_path: Path) -> None:
-    """nextguard.el byte-compiles with warnings as errors, and loading it gives the eglot contact
-    `nextguard lsp` with an empty settings object."""
+def _emacs(tmp_path: Path, *args: str) -> str:
+    """Runs ``emacs --batch -Q`` in a folder holding a copy of nextguard.el; its stdout."""
     emacs = shutil.which("emacs")
     if emacs is None:
         _missing("not installed: emacs")
-        return
-    shutil.copy(CLIENTS / "emacs" / "nextguard.el", tmp_path / "nextguard.el")
-    env = dict(os.environ, HOME=str(tmp_path))
-    strict = "(setq byte-compile-error-on-warn t)"
-    compiled = subprocess.run(
-        [emacs, "--batch", "-Q", "--eval", strict, "-f", "batch-byte-compile", "nextguard.el"],
+        raise AssertionError("unreachable")
+    if not (tmp_path / "nextguard.el").exists():
+        shutil.copy(CLIENTS / "emacs" / "nextguard.el", tmp_path / "nextguard.el")
+    result = subprocess.run(
+        [emacs, "--batch", "-Q", "-L", ".", *args],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
-        env=env,
+        env=dict(os.environ, HOME=str(tmp_path)),
         check=False,
     )
-    assert compiled.returncode == 0, compiled.stderr
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+# What eglot sends as initializationOptions, serialized the way eglot's jsonrpc does.
+EMACS_INIT_OPTIONS = """(princ (json-serialize (plist-get (cddr (nextguard-eglot-contact)) :initializationOptions)
+                             :false-object :json-false :null-object nil))"""
+
+
+def test_emacs_package_compiles_cleanly_and_registers(tmp_path: Path) -> None:
+    """nextguard.el byte-compiles with warnings as errors, and loading it gives the eglot contact
+    `nextguard lsp` with an empty settings object."""
+    _emacs(tmp_path, "--eval", "(setq byte-compile-error-on-warn t)", "-f", "batch-byte-compile", "nextguard.el")
+    (tmp_path / "nextguard.elc").unlink()
     show = "(progn (require 'json) (princ (json-encode (nextguard-eglot-contact))))"
-    contact = subprocess.run(
-        [emacs, "--batch", "-Q", "-L", ".", "--eval", "(require 'nextguard)", "--eval", show],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        check=False,
-    )
-    assert contact.returncode == 0, contact.stderr
-    assert json.loads(contact.stdout) == ["nextguard", "lsp", "initializationOptions", {}]
+    contact = _emacs(tmp_path, "--eval", "(require 'nextguard)", "--eval", show)
+    assert json.loads(contact) == ["nextguard", "lsp", "initializationOptions", {}]
+    assert json.loads(_emacs(tmp_path, "--eval", "(require 'nextguard)", "--eval", EMACS_INIT_OPTIONS)) == {}
+
+
+def test_emacs_example_settings_are_valid(tmp_path: Path) -> None:
+    """The example in `nextguard-settings`' documentation, set as is, goes out as settings the
+    server accepts."""
+    use_example = """(let* ((doc (documentation-property 'nextguard-settings 'variable-documentation))
+                            (at (and (string-match "Example:\n" doc) (match-end 0))))
+                       (setq nextguard-settings (car (read-from-string doc at))))"""
+    out = _emacs(tmp_path, "--eval", "(require 'nextguard)", "--eval", use_example, "--eval", EMACS_INIT_OPTIONS)
+    settings = json.loads(out)
+    assert len(settings) >= 8
+    config = effective_config(DEFAULT_CONFIG, settings_from(settings))
+    assert config.unauthorized == "redirect:/login"
+    assert config.supabase_rls is True
 
 
 # -- pre-commit -------------------------------------------------------------------------------------
