@@ -15,7 +15,7 @@ from ..engine import analyze, default_jobs
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
 from ..syntax.parse import first_error, parse
-from .output import print_json, print_text
+from .output import print_json, print_notices, print_text
 
 _PROGRESS_THRESHOLD = 300  # files: below this a scan is over before a bar would help
 
@@ -52,9 +52,7 @@ def run_check(args: argparse.Namespace) -> int:
                     break
                 fixed += applied
                 report = run()
-    for notice in report.notices:
-        message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        print(f"nextguard: {_display(notice.path)}: {message}", file=sys.stderr)
+    print_notices(report.notices, _display)
     if args.format == "json":
         print_json(report, _display)
     elif args.format == "sarif":
