@@ -16,6 +16,7 @@ from ..config import ConfigError
 from ..rules.registry import BY_CODE, RULES
 from . import adoption
 from .check import run_check
+from .pipes import silence_broken_pipes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -87,6 +88,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        status = _run(args)
+        sys.stdout.flush()  # here, where a reader that went away can still be told apart
+        return status
+    except BrokenPipeError:
+        # The reader (`| head`) went away once the result was being printed: `check` says its own
+        # status (cli/pipes.py); for the others, printing is all there is left to do.
+        silence_broken_pipes()
+        return EXIT_CLEAN
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.command == "check":
             return run_check(args)
         if args.command == "map":
@@ -109,12 +122,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader (`| head`) went away: stop quietly, as other command-line tools do
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
     return EXIT_ERROR
 
 
