@@ -473,7 +473,7 @@ def test_table_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert "archiveNote" in out and "protected by verifySession" in out and "anyone may subscribe" in out
     assert "curl -X POST 'https://<host>/dashboard' -H 'Next-Action: <id of archiveNote from the build>'" in out
     assert "server-reference-manifest.json" in out and "never runs the build" in out
-    assert "not analysed" in out
+    assert "not analysed" not in out and "Ownership comes from NG104 and NG105" in out
 
 
 def test_markdown_format(capsys: pytest.CaptureFixture[str]) -> None:

@@ -22,7 +22,8 @@ from .pipes import reader_may_leave
 from .text import escape_controls, json_text
 
 OWNERSHIP_NOTE = (
-    "Ownership scoping (NG104) is not analysed yet: the map does not say whether a query is tied to the caller."
+    "Ownership comes from NG104 and NG105: unscoped (a record keyed by client input alone), client-owner (an owner"
+    " field written from client input), checked (neither found) or not-applicable (no data)."
 )
 _STATUS_STYLE = {"protected": "green", "public": "cyan", "unprotected": "bold red"}
 UNLIMITED_WIDTH = 10_000  # columns: wider than any row
