@@ -220,6 +220,14 @@ def test_curl_shape_of_an_action(acme: list[EndpointInfo]) -> None:
     )
 
 
+def test_an_action_no_page_renders_names_no_made_up_page(acme: list[EndpointInfo]) -> None:
+    unplaced = [i for i in acme if i.kind != "route" and i.route.source != "page"]
+    assert unplaced
+    for info in unplaced:
+        assert info.curl is not None and "https://<host>/<path of a page that renders it>'" in info.curl
+        assert info.route.path is None or f"<host>{info.route.path}'" not in info.curl
+
+
 def test_curl_turns_globbing_off_for_dynamic_segments(tmp_path: Path) -> None:
     root = _workspace(
         tmp_path,

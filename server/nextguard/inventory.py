@@ -854,7 +854,10 @@ def _holds(span: Span, offset: int) -> bool:
 
 def _curl(endpoint: Endpoint, method: str, route: Route) -> str:
     """The shape of the request that reaches the endpoint with no UI at all."""
-    target = route.path or "/<page path>"
+    # Only a page that renders the action can receive it: the folder an unimported action sits
+    # in is not a page, so its curl names the page to find rather than a path that would 404.
+    placed = route.path is not None and (endpoint.kind == "route" or route.source == "page")
+    target = route.path if placed and route.path is not None else "/<path of a page that renders it>"
     globoff = " --globoff" if "[" in target else ""  # curl would read `[id]` as a glob range
     if endpoint.kind == "route":
         return f"curl{globoff} -X {method} 'https://<host>{target}'"
