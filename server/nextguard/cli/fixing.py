@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..fixes.choose import choose, first_fix
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
 from ..safefs import UnsafeFile, read_bounded, write_atomic
@@ -81,12 +82,11 @@ def apply_fixes(report: Report, *, unsafe: bool, display: Display, result: FixRe
 def _fixes_by_file(findings: Iterable[Finding], *, unsafe: bool) -> dict[Path, list[list[TextEdit]]]:
     by_file: dict[Path, list[list[TextEdit]]] = defaultdict(list)
     for finding in findings:
-        for fix in finding.fixes:
-            if fix.applicability == "safe" or unsafe:
-                edits = list(fix.edits)
-                if edits and all(edit.path == edits[0].path for edit in edits):
-                    by_file[edits[0].path].append(edits)
-                break
+        fix = first_fix(finding, unsafe=unsafe)
+        if fix is not None:
+            edits = list(fix.edits)
+            if edits and all(edit.path == edits[0].path for edit in edits):
+                by_file[edits[0].path].append(edits)
     return by_file
 
 
@@ -114,13 +114,7 @@ def _fix_file(
         return skip(result.failed, _reason(error))
     if hashlib.sha256(source).hexdigest() != expected:
         return skip(result.changed, "it changed after it was analysed; run nextguard again to fix it")
-    taken: list[TextEdit] = []
-    count = 0
-    for group in groups:
-        if any(_overlaps(edit, other) for edit in group for other in taken):
-            continue
-        taken.extend(group)
-        count += 1
+    taken, count = choose(groups)
     if not taken:
         return 0
     fixed = apply_edits(source, taken)
@@ -164,12 +158,6 @@ def _reason(error: OSError) -> str:
     if isinstance(error, UnsafeFile):
         return f"it {error.reason}"
     return error.strerror or str(error)
-
-
-def _overlaps(a: TextEdit, b: TextEdit) -> bool:
-    if a.span.start == a.span.end or b.span.start == b.span.end:
-        return a.span.start == b.span.start and a.span.end == b.span.end and a.content == b.content
-    return a.span.start < b.span.end and b.span.start < a.span.end
 
 
 __all__ = ["FixResult", "apply_fixes", "fix_until_stable"]
