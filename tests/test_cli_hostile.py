@@ -33,6 +33,7 @@ import pytest
 import nextguard.cli.check as check_module
 import nextguard.cli.fixing as fixing_module
 from nextguard.cli.main import main
+from nextguard.cli.text import escape_controls, json_text
 from nextguard.inventory import endpoints, load_analysis
 from nextguard.model import Report
 from nextguard.rules.registry import BY_CODE
@@ -143,6 +144,31 @@ def fixed(path: Path) -> bool:
 
 
 # --- output that cannot be forged ------------------------------------------------------------------
+
+
+UNSAFE_CHARS = [chr(c) for c in [*range(0x20), *range(0x7F, 0xA0), 0x61C, 0x200E, 0x200F, 0x2028, 0x2029]] + [
+    chr(c) for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+]
+
+
+def test_escape_controls_leaves_nothing_raw_and_keeps_the_rest() -> None:
+    for char in UNSAFE_CHARS:
+        shown = escape_controls(f"a{char}b")
+        assert not RAW_CONTROL.search(shown.replace("\n", "")) and char not in shown, repr(char)
+        assert shown.startswith("a\\") and shown.endswith("b")
+    assert escape_controls("\x1b[2J\n\u202e\t") == "\\x1b[2J\\n\\u202e\\t"
+    assert escape_controls("caf\udce9.ts") == "caf\\xe9.ts"  # a byte that was not UTF-8
+    ordinary = "app/(group)/[id]/page.tsx — 日本語 🎉 ü \\ %"
+    assert escape_controls(ordinary) == ordinary
+    assert escape_controls("a\r\nb\x1b", keep="\r\n") == "a\r\nb\\x1b"
+
+
+def test_json_text_is_the_same_data_with_nothing_raw() -> None:
+    value = {"name": "".join(UNSAFE_CHARS) + "日本語", "list": ["\x1b[31m", "\u202e"]}
+    text = json_text(value)
+    assert not RAW_CONTROL.search(text)
+    assert json.loads(text) == value
+    assert json_text({"a": "é"}, indent=None) == '{"a": "é"}'
 
 
 @pytest.fixture(scope="module")
@@ -416,11 +442,11 @@ def test_map_table_keeps_file_and_line_whole_off_a_terminal(tmp_path: Path) -> N
         proc = run("map", where, cwd=tmp_path)
         assert proc.returncode == 0
         infos = endpoints(load_analysis(where)[0])
-        rows = proc.stdout.splitlines()
-        for info in infos:
-            location = f"{info.file}:{info.line}"
-            assert any(location in row for row in rows), location
-        assert all(row == row.rstrip() for row in rows)
+        # the tables only: the curl section below them names each action's location again
+        rows = proc.stdout.split("Reach each action directly")[0].splitlines()
+        split = [f"{i.file}:{i.line}" for i in infos if not any(f"{i.file}:{i.line}" in row for row in rows)]
+        assert split == []
+        assert all(row == row.rstrip() for row in proc.stdout.splitlines())
 
 
 # --- a reader that goes away -------------------------------------------------------------------------

@@ -145,8 +145,10 @@ def _unwritable(path: Path) -> tuple[str, str] | None:
     if not stat.S_ISREG(info.st_mode):
         return "refused", "it is not a regular file"
     # Root may write anything: the mode bits are the owner's word that the file is not to change.
-    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+    if not info.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
         return "failed", "it is read-only"
+    if not os.access(path, os.W_OK):
+        return "failed", "no permission to write it"
     return None
 
 

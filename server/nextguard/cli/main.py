@@ -1,7 +1,8 @@
 """`nextguard check | map | rules | explain | lsp`: the command line front end.
 
-Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error (one line on stderr, no
-traceback). `map` is an inventory, not a check: 0 unless an error.
+Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error, or a file `--fix` could
+not write (one line on stderr, no traceback). `map` is an inventory, not a check: 0 unless an
+error. A reader that goes away (`| head`) changes none of these (cli/pipes.py).
 """
 
 from __future__ import annotations
