@@ -7,6 +7,7 @@ python3 -m pip install --quiet --disable-pip-version-check -e '.[test]'
 python3 -m ruff check server tests bench
 python3 -m ruff format --check server tests bench
 python3 -m mypy
+lint-imports --no-cache
 status=0
 python3 -m pytest "$@" || status=$?
 if [ "$status" -eq 5 ]; then

@@ -33,9 +33,9 @@ import pytest
 import nextguard.cli.check as check_module
 import nextguard.cli.fixing as fixing_module
 from nextguard.cli.main import main
-from nextguard.cli.text import escape_controls, json_text
 from nextguard.inventory import endpoints, load_analysis
 from nextguard.model import Report
+from nextguard.render.text import escape_controls, json_text
 from nextguard.rules.registry import BY_CODE
 
 TESTS = Path(__file__).resolve().parent

@@ -504,7 +504,7 @@ def test_markdown_format(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_markdown_escapes_table_syntax() -> None:
-    from nextguard.cli.map import _cell, _code
+    from nextguard.render.map import _cell, _code
 
     assert _cell("a | b\nc") == "a \\| b<br>c"
     assert _code("x`y") == "`` x`y ``"

@@ -1,5 +1,5 @@
 """`python -m nextguard` is `nextguard`."""
 
-from .cli.main import main
+from .main import main
 
 raise SystemExit(main())

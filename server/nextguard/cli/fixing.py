@@ -22,9 +22,9 @@ from pathlib import Path
 from ..fixes.choose import choose, first_fix
 from ..fixes.edits import apply_edits
 from ..model import Finding, Report, TextEdit
+from ..render.text import escape_controls
 from ..safefs import UnsafeFile, read_bounded, write_atomic
 from ..syntax.parse import first_error, parse
-from .text import escape_controls
 
 Display = Callable[[Path], str]
 # Larger than any file the analysis reads: a file past it cannot hold the bytes analysed.

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from ..model import Finding, Report, Severity
+from ..render.text import escape_controls
 from .output import problems_in_files
 from .sarif import FilePositions
-from .text import escape_controls
 
 Display = Callable[[Path], str]
 COMMANDS: dict[Severity, str] = {

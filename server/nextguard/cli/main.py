@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .. import __version__
@@ -86,10 +86,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, serve: Callable[[str | None], int] | None = None) -> int:
+    """Run a command. ``serve`` starts the language server for `nextguard lsp`: the CLI does not
+    import the server (the front ends are independent); ``nextguard.main`` hands it over."""
     args = build_parser().parse_args(argv)
     try:
-        status = _run(args)
+        status = _run(args, serve)
         sys.stdout.flush()  # here, where a reader that went away can still be told apart
         return status
     except BrokenPipeError:
@@ -99,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CLEAN
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace, serve: Callable[[str | None], int] | None) -> int:
     try:
         if args.command == "check":
             return run_check(args)
@@ -115,8 +117,9 @@ def _run(args: argparse.Namespace) -> int:
         if args.command == "explain":
             return _explain(args.code)
         if args.command == "lsp":
-            from ..lsp.server import serve
-
+            if serve is None:
+                print("nextguard: error: start the language server with `nextguard lsp`", file=sys.stderr)
+                return EXIT_ERROR
             return serve(args.tcp)
     except ConfigError as error:
         print(f"nextguard: config error: {error}", file=sys.stderr)

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ..model import Finding, Notice, Report, Severity, Span
+from ..render.text import escape_controls, json_text
 from ..rules.registry import BY_CODE
 from .sarif import FilePositions
-from .text import escape_controls, json_text
 
 Display = Callable[[Path], str]
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "hint": "dim"}

@@ -18,11 +18,11 @@ from urllib.parse import quote
 
 from .. import __version__
 from ..model import Finding, Notice, Report, Severity, Span
+from ..render.text import json_text
 from ..rules.base import Rule
 from ..rules.registry import RULES
 from ..syntax.positions import Encoding, LineIndex
 from ..workspace.discovery import find_workspace_root
-from .text import json_text
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/nextguard/nextguard"

@@ -31,11 +31,11 @@ from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 from tree_sitter import Tree
 
-from ..cli.map import render_markdown
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import Workspace, default_jobs
 from ..inventory import endpoints, file_endpoints
 from ..model import Finding, Notice, TextEdit
+from ..render.map import render_markdown
 from ..rules.base import Rule
 from ..syntax.document import Document, TextChange, TextLines
 from ..syntax.parse import parse
