@@ -92,7 +92,8 @@ def main(argv: Sequence[str] | None = None, *, serve: Callable[[str | None], int
     args = build_parser().parse_args(argv)
     try:
         status = _run(args, serve)
-        sys.stdout.flush()  # here, where a reader that went away can still be told apart
+        if not sys.stdout.closed:  # the language server closes stdout when its client says exit
+            sys.stdout.flush()  # here, where a reader that went away can still be told apart
         return status
     except BrokenPipeError:
         # The reader (`| head`) went away once the result was being printed: `check` says its own
