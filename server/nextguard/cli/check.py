@@ -27,7 +27,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"nextguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return 2
     fixed = 0
-    cache_dir = args.cache_dir.resolve() if args.cache_dir is not None else None
+    # Not resolved: a --cache-dir that is a symlink is refused (the cache never writes through one).
+    cache_dir = args.cache_dir.absolute() if args.cache_dir is not None else None
     jobs = args.jobs if args.jobs > 0 else default_jobs()
     with _progress(enabled=sys.stderr.isatty() and not args.no_progress) as progress, _no_gc():
 
