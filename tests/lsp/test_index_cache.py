@@ -1,6 +1,7 @@
-"""Indexing goes through the on-disk facts cache that ``nextguard check`` keeps
-(``.nextguard_cache/`` in the workspace root): a project indexed once is indexed again from the
-cache, and what the cache gives back is what extraction gives."""
+"""Indexing goes through the on-disk facts cache that ``nextguard check`` keeps (in the user's
+cache directory, ``$NEXTGUARD_CACHE_HOME`` for the tests, see ``tests/conftest.py``): a project
+indexed once is indexed again from the cache, and what the cache gives back is what extraction
+gives."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from lsp_support import codes, copy_case, initialize, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from nextguard.cache import CACHE_DIR_NAME
+from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, cache_dir_for
 from nextguard.engine import PARALLEL_MIN_FILES
 
 
@@ -38,7 +39,7 @@ def _diagnostics(client: LanguageClient) -> dict[str, list[tuple[str, int, int]]
 @pytest.mark.asyncio
 async def test_reindexing_reads_the_cache_the_first_index_wrote(client: LanguageClient, tmp_path: Path) -> None:
     root = copy_case("acme-notes", tmp_path)
-    assert not (root / CACHE_DIR_NAME).exists()
+    assert not cache_dir_for(root).exists()
     await initialize(client, [root])
     audit = root / "src/lib/audit.ts"
     await wait_for(lambda: codes(client, audit) == ["NG208"], what="the first index")
@@ -46,7 +47,8 @@ async def test_reindexing_reads_the_cache_the_first_index_wrote(client: Language
     [first] = _ends(client)
     files = int(first.split()[0])
     assert files > 20 and "cache" not in first, first
-    assert (root / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(root) / FACTS_PACK).is_file()
+    assert not (root / CACHE_DIR_NAME).exists()
     before = _diagnostics(client)
 
     # A new config file makes the server index the folder again.
@@ -69,7 +71,7 @@ async def test_the_server_starts_from_what_the_cli_wrote(client: LanguageClient,
     root = copy_case("acme-notes", tmp_path)
     check = [sys.executable, "-m", "nextguard", "check", "--format", "json", "--exit-zero", str(root)]
     reported = json.loads(subprocess.run(check, capture_output=True, text=True, check=True).stdout)
-    assert (root / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(root) / FACTS_PACK).is_file()
 
     await initialize(client, [root])
     await wait_for(lambda: len(_ends(client)) == 1, what="the index's end")
