@@ -83,9 +83,11 @@ def _int(value: object) -> int:
 
 def _path(value: object) -> Path:
     text = _str(value)
-    if not text or "\0" in text:
+    path = Path(text)
+    # As ``str(path)`` wrote it: nothing else was stored.
+    if "\0" in text or str(path) != text:
         raise ValueError("not a path")
-    return Path(text)
+    return path
 
 
 def _decode_span(start: object, end: object) -> Span:
@@ -97,7 +99,7 @@ def _decode_span(start: object, end: object) -> Span:
 
 def decode_notice(value: object) -> Notice:
     path, kind, message = _list(value, 3)
-    if kind not in _NOTICE_KINDS:
+    if not isinstance(kind, str) or kind not in _NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
     return Notice(_path(path), kind, _str(message))
 
@@ -109,7 +111,7 @@ def _decode_edit(value: object) -> TextEdit:
 
 def _decode_fix(value: object) -> Fix:
     title, applicability, edits = _list(value, 3)
-    if applicability not in _APPLICABILITIES:
+    if not isinstance(applicability, str) or applicability not in _APPLICABILITIES:
         raise ValueError(f"unknown applicability {applicability!r}")
     return Fix(_str(title), tuple(_decode_edit(edit) for edit in _list(edits)), applicability)
 
