@@ -18,8 +18,9 @@ from typing import Any
 
 from .model import Applicability, Finding, Fix, Notice, NoticeKind, Related, Report, Severity, Span, TextEdit
 
-_NOTICE_KINDS: frozenset[str] = frozenset(typing.get_args(NoticeKind))
-_APPLICABILITIES: frozenset[str] = frozenset(typing.get_args(Applicability))
+# Each stored string mapped to the model's value: a lookup is the check, and mypy sees the Literal.
+_NOTICE_KINDS: dict[str, NoticeKind] = {kind: kind for kind in typing.get_args(NoticeKind)}
+_APPLICABILITIES: dict[str, Applicability] = {value: value for value in typing.get_args(Applicability)}
 _SEVERITIES: dict[str, Severity] = {severity.value: severity for severity in Severity}
 
 
@@ -101,7 +102,7 @@ def decode_notice(value: object) -> Notice:
     path, kind, message = _list(value, 3)
     if not isinstance(kind, str) or kind not in _NOTICE_KINDS:
         raise ValueError(f"unknown notice kind {kind!r}")
-    return Notice(_path(path), kind, _str(message))
+    return Notice(_path(path), _NOTICE_KINDS[kind], _str(message))
 
 
 def _decode_edit(value: object) -> TextEdit:
@@ -113,7 +114,7 @@ def _decode_fix(value: object) -> Fix:
     title, applicability, edits = _list(value, 3)
     if not isinstance(applicability, str) or applicability not in _APPLICABILITIES:
         raise ValueError(f"unknown applicability {applicability!r}")
-    return Fix(_str(title), tuple(_decode_edit(edit) for edit in _list(edits)), applicability)
+    return Fix(_str(title), tuple(_decode_edit(edit) for edit in _list(edits)), _APPLICABILITIES[applicability])
 
 
 def _decode_related(value: object) -> Related:
