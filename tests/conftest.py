@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from nextguard.cache import CACHE_HOME_ENV
+CACHE_HOME_ENV = "NEXTGUARD_CACHE_HOME"  # nextguard.cache.CACHE_HOME_ENV (tested in test_cache_hostile)
 
 _CACHE_HOME = tempfile.mkdtemp(prefix="nextguard-test-cache-")
 os.environ[CACHE_HOME_ENV] = _CACHE_HOME

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from lsp_support import codes, copy_case, initialize, wait_for
@@ -16,7 +17,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, cache_dir_for
-from nextguard.engine import PARALLEL_MIN_FILES
+from nextguard.engine import PARALLEL_MIN_FILES, analyze
 
 
 def _ends(client: LanguageClient) -> list[str]:
@@ -26,6 +27,12 @@ def _ends(client: LanguageClient) -> list[str]:
         for value in values
         if isinstance(value, types.WorkDoneProgressEnd)
     ]
+
+
+def _codes_by_path(client: LanguageClient) -> list[tuple[str, str]]:
+    return sorted(
+        (unquote(urlparse(uri).path), str(d.code)) for uri, items in client.diagnostics.items() for d in items
+    )
 
 
 def _diagnostics(client: LanguageClient) -> dict[str, list[tuple[str, int, int]]]:
@@ -49,6 +56,10 @@ async def test_reindexing_reads_the_cache_the_first_index_wrote(client: Language
     assert files > 20 and "cache" not in first, first
     assert (cache_dir_for(root) / FACTS_PACK).is_file()
     assert not (root / CACHE_DIR_NAME).exists()
+    # Diagnostics can still be on their way when the progress ends: wait for all of them (the
+    # findings a check gives) before taking them as the reference.
+    expected = sorted((str(f.path), f.code) for f in analyze([root]).findings)
+    await wait_for(lambda: _codes_by_path(client) == expected, what="every diagnostic of the first index")
     before = _diagnostics(client)
 
     # A new config file makes the server index the folder again.
