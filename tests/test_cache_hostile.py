@@ -327,6 +327,22 @@ def test_a_tampered_pack_is_ignored_with_a_notice(
     assert _cli(capsys, ws, "--cache-dir", given) == (expected, "")
 
 
+def test_large_packs_are_verified_before_they_are_held(
+    ws: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every pack takes the streaming path: a genuine one still replays, a forged one is refused.
+    from nextguard import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "_STREAM_ABOVE", 0)
+    given = tmp_path / "cache"
+    expected = _warm(capsys, ws, given)
+    report = cache_dir_for(ws, given) / RESULTS_PACK
+    blob = report.read_bytes()
+    report.write_bytes(blob[:-2] + b" ]")  # JSON still, signature no longer
+    findings, notices = _cli(capsys, ws, "--cache-dir", given)
+    assert findings == expected and "signature does not verify" in notices
+
+
 def test_the_signing_key_is_private_and_kept(ws: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _cli(capsys, ws)
     key = cache_home() / "key"

@@ -44,6 +44,7 @@ inside the workspace changes its parent's mtime, so that first run stores no rep
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import hmac
 import json
@@ -65,7 +66,7 @@ from . import __version__
 from .facts.model import FileFacts
 from .model import Notice, Report
 from .report_codec import decode_report, encode_notice, encode_report
-from .safefs import UnsafeFile, is_symlink, private_directory, read_bounded, write_atomic
+from .safefs import TooLarge, UnsafeFile, is_symlink, private_directory, read_bounded, write_atomic
 
 CACHE_DIR_NAME = ".nextguard_cache"  # the conventional place for ``--cache-dir`` in a workspace
 CACHE_HOME_ENV = "NEXTGUARD_CACHE_HOME"
@@ -79,6 +80,7 @@ _MAC = 32  # HMAC-SHA256
 # Far above any real workspace's packs (a 5,000-file app's facts are tens of MB), far below what
 # would hurt: a planted ``/dev/zero`` is refused before a byte is read, a huge file by its size.
 _PACK_LIMIT = 256 << 20
+_STREAM_ABOVE = 4 << 20  # a pack larger than this is verified before it is read into memory
 _RACY_NS = 2_000_000_000
 _RACY_FINE_NS = 100_000_000
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -161,9 +163,10 @@ def _trusted_key_file(path: Path) -> bytes | None:
         info = os.lstat(path)
     except OSError:  # missing, a symlink, a FIFO, too long: replaced
         return None
-    if len(secret) != _KEY_BYTES or stat_module.S_IMODE(info.st_mode) & 0o077:
+    if len(secret) != _KEY_BYTES:
         return None
-    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+    # Where there are POSIX owners and modes (not on Windows, whose files report 0o666).
+    if hasattr(os, "getuid") and (info.st_uid != os.getuid() or stat_module.S_IMODE(info.st_mode) & 0o077):
         return None
     return secret
 
@@ -212,6 +215,25 @@ def _given_directory(path: Path) -> Path:
     return base
 
 
+class _NotOurs(ValueError):
+    """A pack this user's nextguard did not write for this workspace."""
+
+
+_FORGED = "its signature does not verify (not written by your nextguard for this workspace)"
+
+
+def _read_up_to(descriptor: int, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(descriptor, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
 def _cache_off(error: OSError, fallback: Path) -> Notice:
     where = Path(error.filename) if isinstance(error.filename, str) else fallback
     reason = error.reason if isinstance(error, UnsafeFile) else (error.strerror or str(error))
@@ -230,10 +252,14 @@ class Store:
     given: bool  # under a user-given --cache-dir: a pack that is not ours is worth a notice
     notices: list[Notice] = field(default_factory=list)
 
-    def _mac(self, magic: bytes, payload: bytes | memoryview) -> bytes:
+    def _signer(self, magic: bytes) -> hmac.HMAC:
         signer = hmac.new(self.secret, digestmod=hashlib.sha256)
         signer.update(magic)
         signer.update(len(self.binding).to_bytes(4, "big") + self.binding)
+        return signer
+
+    def _mac(self, magic: bytes, payload: bytes) -> bytes:
+        signer = self._signer(magic)
         signer.update(payload)
         return signer.digest()
 
@@ -246,24 +272,54 @@ class Store:
         else None. Bounded, never blocking, never through a symlink."""
         path = self.directory / name
         try:
-            blob = read_bounded(path, _PACK_LIMIT, follow_symlinks=False)
+            return self._read_signed(path, magic)
         except FileNotFoundError:
             return None
+        except _NotOurs as error:
+            self._ignored(path, str(error))
         except UnsafeFile as error:  # not a regular file, too large: nextguard never made it
             self._ignored(path, error.reason, always=True)
-            return None
         except OSError as error:
             self._ignored(path, error.strerror or str(error))
-            return None
-        head = len(magic) + _MAC
-        if len(blob) < head or blob[: len(magic)] != magic:
-            self._ignored(path, "not a cache file of this nextguard version")
-            return None
-        payload = memoryview(blob)[head:]
-        if not hmac.compare_digest(self._mac(magic, payload), blob[len(magic) : head]):
-            self._ignored(path, "its signature does not verify (not written by your nextguard for this workspace)")
-            return None
-        return bytes(payload)
+        return None
+
+    def _read_signed(self, path: Path, magic: bytes) -> bytes:
+        # safefs.read_bounded's rules (no symlink, no FIFO or device, a size limit), on a
+        # descriptor kept open: a large pack's signature is checked while streaming it, before it
+        # is held in memory, so a forged one costs no more memory than a small one.
+        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+        try:
+            descriptor = os.open(path, flags)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise UnsafeFile(path, "is a symbolic link; not followed", errno.ELOOP) from None
+            raise
+        try:
+            info = os.fstat(descriptor)
+            if not stat_module.S_ISREG(info.st_mode):
+                raise UnsafeFile(path, "is not a regular file")
+            if info.st_size > _PACK_LIMIT:
+                raise TooLarge(path, info.st_size, _PACK_LIMIT)
+            head = _read_up_to(descriptor, len(magic) + _MAC)
+            if len(head) < len(magic) + _MAC or head[: len(magic)] != magic:
+                raise _NotOurs("not a cache file of this nextguard version")
+            signature = head[len(magic) :]
+            if info.st_size > _STREAM_ABOVE:
+                signer = self._signer(magic)
+                while chunk := os.read(descriptor, 1 << 20):
+                    signer.update(chunk)
+                if not hmac.compare_digest(signer.digest(), signature):
+                    raise _NotOurs(_FORGED)
+                os.lseek(descriptor, len(head), os.SEEK_SET)
+            payload = _read_up_to(descriptor, _PACK_LIMIT + 1)
+        finally:
+            os.close(descriptor)
+        if len(payload) > _PACK_LIMIT:
+            raise TooLarge(path, len(payload), _PACK_LIMIT)
+        # Checked (again) on what is kept: the bytes used are the bytes signed.
+        if not hmac.compare_digest(self._mac(magic, payload), signature):
+            raise _NotOurs(_FORGED)
+        return payload
 
     def write(self, name: str, magic: bytes, payload: bytes) -> None:
         """Sign and write atomically: a reader sees the old pack or the new one, never half of
