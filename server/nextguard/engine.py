@@ -126,7 +126,7 @@ def build_index(
 # Below this many files to extract, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 300
 _CHUNK = 48
-_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never pickled)
+_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never serialised)
 
 
 def _extract_chunk(bounds: tuple[int, int]) -> bytes:
