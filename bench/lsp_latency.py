@@ -774,7 +774,7 @@ def render_corpora(report: dict[str, Any]) -> list[str]:
     ]
     for item in corpora:
         lines.append(
-            f"| {Path(item['root']).name} | {item['files']} | {item['index_s']:.2f} s | "
+            f"| {item['corpus']} | {item['files']} | {item['index_s']:.2f} s | "
             f"{item['rss_kb']['VmHWM'] / 1024:.0f} MB | {item['rss_after_diagnostics_kb']['VmHWM'] / 1024:.0f} MB |"
         )
     return [*lines, ""]
@@ -859,7 +859,9 @@ def main() -> int:
 
             found = discover(corpus.resolve()).files
             indexed = asyncio.run(index_only(corpus.resolve(), None))
-            report.setdefault("corpora", []).append({"root": str(corpus), "files": len(found), **indexed})
+            # named by its folder's name: the report is committed, the folder is this machine's
+            name = corpus.resolve().name.replace("+", "/", 1)
+            report.setdefault("corpora", []).append({"corpus": name, "files": len(found), **indexed})
             print("\n".join(render_corpora(report)), flush=True)
     text = render(report)
     args.out_dir.mkdir(parents=True, exist_ok=True)

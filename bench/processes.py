@@ -88,7 +88,8 @@ def machine() -> dict[str, object]:
         dirty = subprocess.run(["git", "status", "--porcelain", "server"], cwd=REPO, capture_output=True, text=True)
         source = (commit.stdout.strip() or "?") + (" + uncommitted changes in server/" if dirty.stdout.strip() else "")
     else:
-        source = f"package at {package_dir}"
+        # not the folder: reports are committed, and a path names one machine
+        source = "an installed package, not this checkout"
     versions: dict[str, str] = {}
     for package in ("nextguard", "tree-sitter", "tree-sitter-typescript"):
         try:

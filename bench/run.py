@@ -166,16 +166,19 @@ class Corpus:
     name: str
     path: Path
     generated: int | None = None
+    # What the report says the corpus is: a pinned commit or the generator, never the local folder
+    # it was read from (reports are committed; a folder names one machine and means nothing elsewhere).
+    source: str = "a local folder"
 
 
 def resolve_corpus(spec: str, out: Path) -> Corpus:
     if spec.startswith("gen:"):
         count = int(spec[4:])
         label = f"generated {count // 1000}k" if count % 1000 == 0 else f"generated {count}"
-        return Corpus(label, default_dir(count), count)
+        return Corpus(label, default_dir(count), count, f"bench/generate_corpus.py, {count} files")
     for app in APPS:
         if spec == app.repo:
-            return Corpus(app.repo, materialize(app, out))
+            return Corpus(app.repo, materialize(app, out), source=f"commit {app.commit[:12]}")
     name, sep, rest = spec.partition("=")
     path = Path(rest if sep else spec).expanduser()
     return Corpus(name if sep else path.resolve().name.replace("+", "/", 1), path)
@@ -301,7 +304,7 @@ def bench_corpus(corpus: Corpus, runs: int, tools: Path, eslint: Any, semgrep: A
     rows = [command.row(len(files), floor) for command in commands]
     result: dict[str, Any] = {
         "corpus": corpus.name,
-        "path": str(root),
+        "source": corpus.source,
         "files": len(files),
         "lines": lines,
         "bytes": size,
@@ -371,7 +374,7 @@ def markdown(results: list[dict[str, Any]], info: dict[str, Any], runs: int, lsp
             extra.append(f"semgrep findings {result['semgrep_findings']}")
         if "eslint_files" in result:
             extra.append(f"eslint linted {result['eslint_files']} files ({result['eslint_fatal']} parse errors)")
-        out.append(f"- {result['corpus']} ({result['path']}): " + "; ".join(extra) + "\n")
+        out.append(f"- {result['corpus']} ({result['source']}): " + "; ".join(extra) + "\n")
     packages = info["packages"]
     out.append(
         f"\nMachine: {info['cpu_model']}, {info['nproc']} CPUs usable, {info['memory']} RAM; Python "

@@ -444,6 +444,19 @@ def test_summary_line_counts_the_findings(tmp_path: Path) -> None:
     assert re.search(r"\b1 problem\b", one), one
 
 
+def test_summary_line_counts_files_with_problems_apart_from_files_analysed(tmp_path: Path) -> None:
+    ws = mixed_app(tmp_path / "ws")
+    actions = ws / ACTIONS
+    actions.write_text(actions.read_text(encoding="utf-8") + SECOND_ACTION, encoding="utf-8")
+    run = nextguard("check", cwd=ws)
+    files = {m["file"] for m in run.rows}
+    analysed = len([p for p in ws.rglob("*") if p.suffix in (".ts", ".tsx") and ".nextguard_cache" not in p.parts])
+    assert len(run.rows) > len(files) and len(files) < analysed  # three different counts
+    last = run.out.strip().splitlines()[-1]
+    assert f"Found {len(run.rows)} problems (" in last, last
+    assert f") in {len(files)} files ({analysed} analysed)." in last, last
+
+
 def test_summary_line_on_a_clean_workspace(tmp_path: Path) -> None:
     ws = clean_app(tmp_path / "ws")
     out = nextguard("check", cwd=ws).out.strip().splitlines()

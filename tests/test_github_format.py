@@ -52,7 +52,11 @@ def test_acme_annotations(capsys: pytest.CaptureFixture[str], monkeypatch: pytes
     assert archive[2].startswith("Server Action `archiveNote` changes data")
     kinds = {p[1]["title"].split()[0]: p[0] for p in parsed}
     assert kinds == {"NG101": "error", "NG203": "warning", "NG208": "error"}
-    assert lines[-1] == f"nextguard: {len(report.findings)} problems in {report.files_analysed} files"
+    with_problems = len({finding.path for finding in report.findings})
+    assert with_problems < report.files_analysed  # so that the line tells the two counts apart
+    assert lines[-1] == (
+        f"nextguard: {len(report.findings)} problems in {with_problems} files ({report.files_analysed} analysed)"
+    )
 
 
 def test_escaping_follows_actions_core() -> None:
@@ -79,8 +83,33 @@ def test_annotation_of_an_awkward_finding(tmp_path: Path) -> None:
     assert out.getvalue().splitlines() == [
         "::notice file=we%2Cird%3Aname.ts,line=1,col=1,endLine=1,endColumn=6,title=NG101 action-missing-auth::m",
         "::warning file=we%2Cird%3Aname.ts,line=1,col=1,endLine=1,endColumn=6,title=NG203 dal-missing-server-only::m",
-        "nextguard: 2 problems in 1 file",
+        "nextguard: 2 problems in 1 file (1 analysed)",
     ]
+
+
+_RAW_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+HOSTILE_NAME = "\x1b[2Jevil\n::error file=x::forged\u202e.ts"
+
+
+def test_control_characters_never_reach_the_log_raw() -> None:
+    # ESC, C1 (CSI as one character) and a bidi override are made visible; CR and LF are GitHub's.
+    assert escape_data("a\x1b[31mb\x9b2Jc\u202ed\r\ne%") == "a\\x1b[31mb\\x9b2Jc\\u202ed%0D%0Ae%25"
+    assert escape_property("x\x07y:z") == "x\\x07y%3Az"
+
+
+def test_a_hostile_file_name_is_one_annotation(tmp_path: Path) -> None:
+    path = tmp_path / HOSTILE_NAME
+    path.write_text("export async function f() {}\n", encoding="utf-8")
+    finding = Finding("NG101", "action-missing-auth", Severity.ERROR, "`f\u202e` \x1b]0;title\x07", path, Span(0, 5))
+    out = io.StringIO()
+    print_github(Report(findings=[finding], files_analysed=1), lambda p: p.name, out)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2 and lines[1].startswith("nextguard: ")
+    match = _COMMAND.match(lines[0])
+    assert match is not None, lines[0]
+    assert _properties(match.group(2))["file"] == "\\x1b[2Jevil%0A%3A%3Aerror file=x%3A%3Aforged\\u202e.ts"
+    assert match.group(3) == "`f\\u202e` \\x1b]0;title\\x07"
+    assert not _RAW_CONTROL.search(out.getvalue().replace("\n", ""))
 
 
 def test_clean_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -84,7 +84,36 @@ def test_acme_lists_every_action_and_route_handler(acme: list[EndpointInfo]) -> 
     assert {file for file, _ in routes} == route_files
     for info in acme:
         assert info.method == (info.name if info.kind == "route" else "POST")
-        assert info.ownership is None
+
+
+GUARD_DEFEATED = {"NG101", "NG103", "NG112", "NG113"}
+
+
+def _workspaces() -> list[Path]:
+    return [ACME, *sorted(p for p in (REPO / "tests" / "fixtures").glob("*/*") if p.is_dir())]
+
+
+@pytest.mark.parametrize("root", _workspaces(), ids=lambda p: p.relative_to(REPO).as_posix())
+def test_no_endpoint_whose_guard_cannot_fire_is_shown_protected(root: Path) -> None:
+    for info in endpoints(load_analysis(root)[0]):
+        codes = {finding.code for finding in info.findings}
+        if codes & GUARD_DEFEATED:
+            assert info.protection.status != "protected", (info.file, info.name, codes)
+        if "NG104" in codes:
+            assert info.ownership == "unscoped"
+        elif "NG105" in codes:
+            assert info.ownership == "client-owner"
+        else:
+            assert info.ownership in ("checked", "not-applicable")
+
+
+def test_a_defeated_guard_says_why(acme: list[EndpointInfo]) -> None:
+    unchecked = _by_name([i for i in acme if i.file.endswith("api/notes/[id]/route.ts")], "DELETE")
+    assert {f.code for f in unchecked.findings} >= {"NG113"}
+    assert unchecked.protection.status == "unprotected"
+    assert unchecked.protection.summary() == "not protected: `getSession` is called but its result is never checked"
+    restore = _by_name(acme, "restoreNote")
+    assert restore.protection.summary().startswith("not protected: `verifySession` is not awaited")
 
 
 def test_archive_note_is_unprotected_with_its_finding(acme: list[EndpointInfo]) -> None:
@@ -189,6 +218,14 @@ def test_curl_shape_of_an_action(acme: list[EndpointInfo]) -> None:
         "curl -X POST 'https://<host>/dashboard' -H 'Next-Action: <id of archiveNote from the build>'"
         " -H 'Content-Type: text/plain;charset=UTF-8' --data '[...]'"
     )
+
+
+def test_an_action_no_page_renders_names_no_made_up_page(acme: list[EndpointInfo]) -> None:
+    unplaced = [i for i in acme if i.kind != "route" and i.route.source != "page"]
+    assert unplaced
+    for info in unplaced:
+        assert info.curl is not None and "https://<host>/<path of a page that renders it>'" in info.curl
+        assert info.route.path is None or f"<host>{info.route.path}'" not in info.curl
 
 
 def test_curl_turns_globbing_off_for_dynamic_segments(tmp_path: Path) -> None:
@@ -364,10 +401,10 @@ def test_file_endpoints_for_one_document() -> None:
         if any(info.endpoint.unit.span.start <= f.span.start < info.endpoint.unit.span.end for info in infos)
     }
     assert inside <= attached
-    # Without findings (a lens does not need them), nothing else changes.
+    # Without findings at hand, the inventory computes them: the protection it shows depends on them.
     bare = file_endpoints(analysis, path)
     assert [info.protection for info in bare] == [info.protection for info in infos]
-    assert all(info.findings == () for info in bare)
+    assert [info.findings for info in bare] == [info.findings for info in infos]
     assert file_endpoints(analysis, ACME / "no-such-file.ts") == []
 
 
@@ -384,7 +421,7 @@ def test_json_format_matches_the_schema(capsys: pytest.CaptureFixture[str]) -> N
         and archive["line"] == ARCHIVE_LINE
     )
     assert archive["protection"]["status"] == "unprotected"
-    assert archive["ownership"] is None
+    assert archive["ownership"] == "unscoped"  # NG104: the update is keyed by the client's id alone
     assert archive["findings"][0]["code"] == "NG101"
     delete = next(item for item in data if item["name"] == "deleteNote")
     assert delete["protection"] == {
@@ -444,7 +481,7 @@ def test_table_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert "archiveNote" in out and "protected by verifySession" in out and "anyone may subscribe" in out
     assert "curl -X POST 'https://<host>/dashboard' -H 'Next-Action: <id of archiveNote from the build>'" in out
     assert "server-reference-manifest.json" in out and "never runs the build" in out
-    assert "not analysed" in out
+    assert "not analysed" not in out and "Ownership comes from NG104 and NG105" in out
 
 
 def test_markdown_format(capsys: pytest.CaptureFixture[str]) -> None:

@@ -120,7 +120,7 @@ def acme_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 NOTES = "src/app/actions/notes.ts"
-INFOS = endpoints(load_analysis(ACME)[0], with_findings=False)
+INFOS = endpoints(load_analysis(ACME)[0])
 UNPROTECTED = {
     (NOTES, "archiveNote"),
     (NOTES, "exportNotes"),
@@ -152,6 +152,12 @@ def test_everything_is_shown_by_default(acme_page: Path) -> None:
     assert "public by design: anyone may subscribe" in text
     assert "curl -X POST 'https://<host>/dashboard' -H 'Next-Action: <id of archiveNote from the build>'" in text
     assert "server-reference-manifest.json" in text
+    # An unprotected endpoint that reaches no data is drawn apart from the alarming ones; every
+    # card says what NG104/NG105 found on its data instead of "not analysed".
+    idle = {(e["data-file"], e["data-name"]) for e in page.endpoints if e.get("data-idle") == "true"}
+    reaching = {(i.file, i.name) for i in INFOS if i.data.reads or i.data.mutates or i.findings}
+    assert idle and not idle & reaching
+    assert "not analysed" not in text and "unscoped: keyed by client input alone" in text
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot(acme_page, ARTIFACTS / "map-acme.png")
 

@@ -7,13 +7,9 @@
 -- nextguard runs beside the TypeScript server (ts_ls, vtsls, ...): Neovim attaches every enabled
 -- config whose filetypes match, so nothing else needs to change.
 --
--- Override anything later in your own config, e.g. a server from a virtual environment:
---   -- Lua's {} would be sent as a JSON array: send an empty object instead.
-local function object(t)
-  return next(t) == nil and vim.empty_dict() or t
-end
-
-vim.lsp.config('nextguard', { cmd = { '/path/to/project/.venv/bin/nextguard', 'lsp' } })
+-- Override anything later in your own config (vim.lsp.config merges), e.g. a server from a
+-- virtual environment that is not activated:
+--   vim.lsp.config('nextguard', { cmd = { '/path/to/project/.venv/bin/nextguard', 'lsp' } })
 
 -- Server settings: the keys of nextguard.json, plus logLevel. Only what is set here is sent;
 -- everything left out stays as the project's nextguard.json (or nextguard's default) says.

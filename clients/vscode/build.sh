@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Build the nextguard VS Code extension and package it as a .vsix (Node 20, npm).
 #   ./build.sh [OUT.vsix]      default: ./nextguard-<version>.vsix
-# Steps: npm ci (skipped when node_modules already matches package-lock.json), copy the config
-# schema from ../../schemas/, tsc --noEmit, esbuild bundle (dist/extension.js, vscode-languageclient
-# inlined), vsce package --no-dependencies.
+# The same path as `npm ci && npx @vscode/vsce package` in a clean copy of this folder (what
+# tests/test_clients.py checks): vsce runs the `vscode:prepublish` script (tsc --noEmit, then the
+# esbuild bundle dist/extension.js with vscode-languageclient inlined) and takes its options from
+# the "vsce" key of package.json (no node_modules in the package, README links left relative).
+# The only difference: `npm ci` is skipped when node_modules already matches package-lock.json.
+# The config schema ships from schemas/nextguard.schema.json in this folder, a committed copy of
+# ../../schemas/nextguard.schema.json (tests/test_clients.py checks they are the same).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE"
@@ -17,18 +21,6 @@ if ! cmp -s package-lock.json "$STAMP" 2>/dev/null; then
   cp package-lock.json "$STAMP"
 fi
 
-# Ship the configuration schema inside the extension (contributes.jsonValidation for nextguard.json).
-SCHEMA=${SCHEMA:-$HERE/../../schemas/nextguard.schema.json}
-mkdir -p schemas
-if [ -f "$SCHEMA" ]; then
-  cp "$SCHEMA" schemas/nextguard.schema.json
-elif [ ! -f schemas/nextguard.schema.json ]; then
-  echo "build.sh: $SCHEMA not found (set SCHEMA=/path/to/nextguard.schema.json)" >&2; exit 2
-fi
-
-t npx --no-install tsc --noEmit -p .
 rm -rf dist
-t npm run -s build
-# relative README links stay relative: the images ship inside the .vsix (no public repository URL yet)
-t npx --no-install vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links --out "$OUT"
+t npx --no-install vsce package --out "$OUT"
 echo "built $OUT ($(du -k "$OUT" | cut -f1) KB)"

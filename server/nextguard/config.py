@@ -32,20 +32,26 @@ CONFIG_FILE = "nextguard.json"
 PACKAGE_JSON = "package.json"
 PACKAGE_JSON_KEY = "nextguard"
 
-CONFIG_KEYS = (
-    "rules",
-    "authPrimitives",
-    "dataClients",
-    "publicActions",
-    "ignore",
-    "ownerFields",
-    "supabase",
-    "unauthorized",
-    "diagnosticsScope",
-    "validators",
-    "rateLimiters",
-    "sensitiveCalls",
+# The one table of settings: the key in nextguard.json, the editors' settings and the JSON Schema
+# (camelCase) -> the ``Config`` field it sets. The server's settings, the schema and the VS Code
+# extension's contributed settings are checked against it (tests/test_settings_table.py).
+SETTINGS: tuple[tuple[str, str], ...] = (
+    ("rules", "rules"),
+    ("authPrimitives", "auth_primitives"),
+    ("dataClients", "data_clients"),
+    ("publicActions", "public_actions"),
+    ("ignore", "ignore"),
+    ("ownerFields", "owner_fields"),
+    ("supabase", "supabase_rls"),
+    ("unauthorized", "unauthorized"),
+    ("diagnosticsScope", "diagnostics_scope"),
+    ("validators", "validators"),
+    ("rateLimiters", "rate_limiters"),
+    ("sensitiveCalls", "sensitive_calls"),
 )
+# Settings only an editor sends (what the server logs), accepted in nextguard.json for symmetry.
+EDITOR_SETTINGS: tuple[tuple[str, str], ...] = (("logLevel", "log_level"),)
+CONFIG_KEYS = tuple(key for key, _ in SETTINGS)
 
 RULE_SETTINGS = ("off", "error", "warning", "info", "hint")
 DEFAULT_OWNER_FIELDS = ("userId", "authorId", "ownerId", "orgId")

@@ -4,6 +4,7 @@ through here (the server keeps the ``Workspace`` and feeds it edits)."""
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import marshal
 import multiprocessing
 import os
@@ -362,6 +363,7 @@ def analyze(
         report.notices.extend(part.notices)
         report.findings.extend(part.findings)
         report.files_analysed += part.files_analysed
+        report.analysed.update(part.analysed)
     return report
 
 
@@ -381,7 +383,14 @@ def _analyze_root(
     in_scope = [p for p in index.modules if any(p == s or s in p.parents for s in scopes)]
     part.files_analysed = len(in_scope)
     part.findings = run_rules(analysis, in_scope, rules, part.notices)
+    part.analysed = analysed_digests(part.findings, index.sources)
     return part
+
+
+def analysed_digests(findings: Iterable[Finding], sources: dict[Path, bytes]) -> dict[Path, str]:
+    """The SHA-256 of what each file a fix edits was analysed from (``Report.analysed``)."""
+    edited = {edit.path for finding in findings for fix in finding.fixes for edit in fix.edits}
+    return {path: hashlib.sha256(sources[path]).hexdigest() for path in sorted(edited) if path in sources}
 
 
 def _analyze_cached(

@@ -33,6 +33,18 @@ from .workspace.calls import Kind, NameKey, UnitKey, label_of
 from .workspace.discovery import discover, find_workspace_root
 
 Status = Literal["protected", "public", "unprotected"]
+# What NG104/NG105 found on the endpoint's data access: keyed by client input alone (NG104), an
+# owner field written from client input (NG105), neither, or no data to own.
+Ownership = Literal["unscoped", "client-owner", "checked", "not-applicable"]
+
+# Findings that mean the guard an endpoint calls cannot stop a request, so the map must not call
+# it protected: what each says, with the guard's name.
+_DEFEATED = {
+    "NG101": "no auth check can stop a request before its data access",
+    "NG103": "`{by}` reads a session that is never checked",
+    "NG112": "`{by}` is not awaited, so it cannot stop the request",
+    "NG113": "`{by}` is called but its result is never checked",
+}
 ViaKind = Literal["body", "dal", "wrapper", "middleware"]
 ReasonKind = Literal["comment", "config", "auth-flow"]
 RouteSource = Literal["page", "directory"]
@@ -86,13 +98,14 @@ class Protection:
     reason: str | None = None  # public: why
     reason_kind: ReasonKind | None = None
     note: str | None = None  # what else is worth knowing (auth after data, a webhook signature…)
+    defeated: str | None = None  # unprotected although a guard is called: why it cannot stop a request
 
     def summary(self) -> str:
         """One line for a code lens or a table cell."""
         if self.status == "public":
             return f"public by design: {self.reason}"
         if self.status == "unprotected":
-            return "public endpoint: no auth"
+            return f"not protected: {self.defeated}" if self.defeated else "public endpoint: no auth"
         by = self.by or "an auth check"
         if self.via is None:
             return f"protected by {by}"
@@ -168,7 +181,7 @@ class EndpointInfo:
     finding_positions: tuple[tuple[int, int], ...]  # 1-based (line, column) of each finding
     route: Route
     curl: str | None
-    ownership: None = None  # ownership scoping is not analysed yet (NG104)
+    ownership: Ownership = "not-applicable"
 
     @property
     def kind(self) -> ActionKind:
@@ -251,6 +264,28 @@ class EndpointInfo:
         }
 
 
+def _honest(protection: Protection, findings: Sequence[Finding]) -> Protection:
+    """The protection the map shows: a guard that a rule says cannot fire (its result unread, not
+    awaited, a session never checked) protects nothing, whatever the shape of the code."""
+    if protection.status != "protected":
+        return protection
+    for finding in findings:
+        template = _DEFEATED.get(finding.code)
+        if template is not None:
+            why = template.format(by=protection.by or "the auth check")
+            return Protection("unprotected", note=f"{why} ({finding.code})", defeated=why)
+    return protection
+
+
+def _ownership(data: DataUse, findings: Sequence[Finding]) -> Ownership:
+    codes = {finding.code for finding in findings}
+    if "NG104" in codes:
+        return "unscoped"
+    if "NG105" in codes:
+        return "client-owner"
+    return "checked" if data.reads or data.mutates else "not-applicable"
+
+
 def counts(infos: Iterable[EndpointInfo]) -> dict[Status, int]:
     result: dict[Status, int] = {"protected": 0, "public": 0, "unprotected": 0}
     for info in infos:
@@ -282,17 +317,15 @@ def load_analysis(path: Path, config: Config | None = None) -> tuple[Analysis, l
     return Analysis(index), notices
 
 
-def endpoints(
-    analysis: Analysis, paths: Iterable[Path] | None = None, *, with_findings: bool = True
-) -> list[EndpointInfo]:
+def endpoints(analysis: Analysis, paths: Iterable[Path] | None = None) -> list[EndpointInfo]:
     """Every Server Action and route handler of the workspace (or of the files and folders in
     ``paths``), sorted by project, route path, file and position."""
-    return Inventory(analysis).endpoints(paths, with_findings=with_findings)
+    return Inventory(analysis).endpoints(paths)
 
 
 def file_endpoints(analysis: Analysis, path: Path, *, findings: Sequence[Finding] | None = None) -> list[EndpointInfo]:
     """The endpoints defined in one file, in source order: what a code lens shows. ``findings``
-    are the file's findings when the caller has them already (None: no findings are attached)."""
+    are the file's findings when the caller has them already (None: they are computed)."""
     return Inventory(analysis).file(path, findings=findings)
 
 
@@ -319,7 +352,7 @@ class Inventory:
 
     # -- public ---------------------------------------------------------------------------------------
 
-    def endpoints(self, paths: Iterable[Path] | None = None, *, with_findings: bool = True) -> list[EndpointInfo]:
+    def endpoints(self, paths: Iterable[Path] | None = None) -> list[EndpointInfo]:
         scopes = [Path(p).absolute().resolve() for p in paths] if paths is not None else None
         found: list[EndpointInfo] = []
         for path in sorted(self.index.modules):
@@ -327,8 +360,7 @@ class Inventory:
                 continue
             if not self.analysis.endpoints(path):
                 continue
-            findings = run_rules(self.analysis, [path]) if with_findings else None
-            found.extend(self.file(path, findings=findings))
+            found.extend(self.file(path))
         found.sort(key=lambda info: (info.project, info.segment, info.file, info.line, info.column))
         return found
 
@@ -336,7 +368,11 @@ class Inventory:
         if path not in self.index.modules:
             return []
         endpoints = self.analysis.endpoints(path)
-        owned = _assign_findings(endpoints, [f for f in findings or () if f.path == path])
+        # The findings decide what the map may call protected (a guard whose result is never read
+        # protects nothing), so they are computed when the caller has none at hand.
+        if findings is None:
+            findings = run_rules(self.analysis, [path])
+        owned = _assign_findings(endpoints, [f for f in findings if f.path == path])
         return [self._info(endpoint, owned.get(i, [])) for i, endpoint in enumerate(endpoints)]
 
     # -- one endpoint ---------------------------------------------------------------------------------
@@ -363,7 +399,7 @@ class Inventory:
             project=app[0] if app is not None else ".",
             method=method,
             reexported_by=tuple(self._reexported().get((path, _binding_name(endpoint)), ())),
-            protection=self._protection(endpoint),
+            protection=_honest(self._protection(endpoint), findings),
             data=data,
             validation=tuple(dict.fromkeys(walk.validations)),
             rate_limit=tuple(dict.fromkeys(walk.rate_limits)),
@@ -371,6 +407,7 @@ class Inventory:
             finding_positions=tuple(_position(lines, finding.span.start) for finding in findings),
             route=route,
             curl=_curl(endpoint, method, route),
+            ownership=_ownership(data, findings),
         )
 
     # -- protection -----------------------------------------------------------------------------------
@@ -817,7 +854,10 @@ def _holds(span: Span, offset: int) -> bool:
 
 def _curl(endpoint: Endpoint, method: str, route: Route) -> str:
     """The shape of the request that reaches the endpoint with no UI at all."""
-    target = route.path or "/<page path>"
+    # Only a page that renders the action can receive it: the folder an unimported action sits
+    # in is not a page, so its curl names the page to find rather than a path that would 404.
+    placed = route.path is not None and (endpoint.kind == "route" or route.source == "page")
+    target = route.path if placed and route.path is not None else "/<path of a page that renders it>"
     globoff = " --globoff" if "[" in target else ""  # curl would read `[id]` as a glob range
     if endpoint.kind == "route":
         return f"curl{globoff} -X {method} 'https://<host>{target}'"

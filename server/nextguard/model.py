@@ -89,3 +89,6 @@ class Report:
     findings: list[Finding] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     files_analysed: int = 0
+    # The SHA-256 (hex) of the bytes each file that a fix edits was analysed from: `--fix` writes a
+    # file only while it still holds exactly those bytes (the edits' offsets are theirs).
+    analysed: dict[Path, str] = field(default_factory=dict)

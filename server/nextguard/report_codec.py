@@ -53,10 +53,12 @@ def encode_finding(finding: Finding) -> list[Any]:
 
 
 def encode_report(report: Report) -> dict[str, Any]:
+    # One key per field of Report (a test holds them equal, so a new field is not dropped).
     return {
         "findings": [encode_finding(finding) for finding in report.findings],
         "notices": [encode_notice(notice) for notice in report.notices],
         "files_analysed": report.files_analysed,
+        "analysed": [[str(path), digest] for path, digest in report.analysed.items()],
     }
 
 
@@ -138,14 +140,28 @@ def decode_finding(value: object) -> Finding:
     )
 
 
+def _decode_analysed(value: object) -> dict[Path, str]:
+    analysed: dict[Path, str] = {}
+    for item in _list(value):
+        path, digest = _list(item, 2)
+        if not isinstance(digest, str) or len(digest) != 64 or digest.strip("0123456789abcdef"):
+            raise ValueError("not a SHA-256 in hex")
+        analysed[_path(path)] = digest
+    return analysed
+
+
+_REPORT_KEYS = frozenset({"findings", "notices", "files_analysed", "analysed"})
+
+
 def decode_report(value: object) -> Report:
     """The report ``encode_report`` gave ``value`` for; ``ValueError`` for anything else."""
-    if not isinstance(value, dict) or set(value) != {"findings", "notices", "files_analysed"}:
+    if not isinstance(value, dict) or set(value) != _REPORT_KEYS:
         raise ValueError("not a report")
     return Report(
         [decode_finding(item) for item in _list(value["findings"])],
         [decode_notice(item) for item in _list(value["notices"])],
         _int(value["files_analysed"]),
+        _decode_analysed(value["analysed"]),
     )
 
 

@@ -103,17 +103,29 @@ def write_atomic(path: os.PathLike[str] | str, data: bytes, *, mode: int | None 
         # Not the umask: reading it means setting it, for every thread of the process at once.
         mode = stat.S_IMODE(info.st_mode) if info is not None else 0o644
     directory = os.path.dirname(target) or "."
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{os.path.basename(target)}.", suffix=".tmp", dir=directory)
+    # A name near the 255-byte limit must still leave room for the temporary file's.
+    prefix = f".{os.path.basename(target)[:32]}."
+    descriptor, temporary = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)
     try:
         with os.fdopen(descriptor, "wb") as out:
             out.write(data)
             out.flush()
             os.fchmod(out.fileno(), mode)
+            if info is not None and hasattr(os, "fchown") and (info.st_uid, info.st_gid) != _owner(out.fileno()):
+                # Root fixing a user's checkout must not hand the user's file to root; anyone
+                # else cannot give a file away, and the file becomes theirs, as an editor's save does.
+                with suppress(OSError):
+                    os.fchown(out.fileno(), info.st_uid, info.st_gid)
         os.replace(temporary, target)
     except BaseException:
         with suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def _owner(descriptor: int) -> tuple[int, int]:
+    info = os.fstat(descriptor)
+    return info.st_uid, info.st_gid
 
 
 def private_directory(path: os.PathLike[str] | str) -> Path:

@@ -6,16 +6,16 @@ import argparse
 import gc
 import os
 import sys
-from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ..engine import analyze, default_jobs
-from ..fixes.edits import apply_edits
-from ..model import Finding, Report, TextEdit
-from ..syntax.parse import first_error, parse
-from .output import print_json, print_text
+from ..model import Report
+from . import adoption
+from .fixing import FixResult, fix_until_stable
+from .output import print_json, print_notices, print_text
+from .pipes import reader_may_leave
 
 _PROGRESS_THRESHOLD = 300  # files: below this a scan is over before a bar would help
 
@@ -27,6 +27,7 @@ def run_check(args: argparse.Namespace) -> int:
         print(f"nextguard: error: no such file or directory: {missing[0]}", file=sys.stderr)
         return 2
     fixed = 0
+    fixing: FixResult | None = None
     # Not resolved: a --cache-dir that is a symlink is refused (the cache never writes through one).
     cache_dir = args.cache_dir.absolute() if args.cache_dir is not None else None
     jobs = args.jobs if args.jobs > 0 else default_jobs()
@@ -45,32 +46,41 @@ def run_check(args: argparse.Namespace) -> int:
 
         report = run()
         if args.fix:
-            # Fixes can enable each other (an import added once serves two findings): repeat until
-            # a pass applies nothing, so a second `--fix` run has nothing left to do.
-            for _ in range(5):
-                applied = _apply_fixes(report.findings, unsafe=args.unsafe_fixes)
-                if not applied:
-                    break
-                fixed += applied
-                report = run()
-    for notice in report.notices:
-        message = notice.message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-        print(f"nextguard: {_display(notice.path)}: {message}", file=sys.stderr)
-    if args.format == "json":
+            report, fixing = fix_until_stable(report, run, unsafe=args.unsafe_fixes, display=_display)
+            fixed = fixing.applied
+    if args.write_baseline:
+        return adoption.write(report, args)
+    try:
+        report, said = adoption.narrow(report, args)
+    except adoption.AdoptionError as error:
+        print(f"nextguard: error: {error}", file=sys.stderr)
+        return 2
+    status = 1 if report.findings and not args.exit_zero else 0
+    if fixing is not None and fixing.failed:
+        status = 2  # a file --fix was asked to fix could not be written: an error, whatever remains
+    with reader_may_leave():
+        for line in said:
+            print(f"nextguard: {line}", file=sys.stderr)
+        _print(report, args, fixed)
+    return status
+
+
+def _print(report: Report, args: argparse.Namespace, fixed: int) -> None:
+    print_notices(report.notices, _display)
+    if args.statistics:
+        adoption.print_statistics(report, as_json=args.format == "json")
+    elif args.format == "json":
         print_json(report, _display)
     elif args.format == "sarif":
         from .sarif import print_sarif
 
-        print_sarif(report, paths)
+        print_sarif(report, args.paths)
     elif args.format == "github":
         from .github import print_github
 
         print_github(report, _display)
     else:
         print_text(report, _display, fixed=fixed, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ)
-    if report.findings and not args.exit_zero:
-        return 1
-    return 0
 
 
 def _display(path: Path) -> str:
@@ -81,49 +91,6 @@ def _display(path: Path) -> str:
     # A file name that is not UTF-8 is shown with escapes (`caf\xe9.ts`) rather than breaking
     # the terminal or the JSON.
     return os.fsencode(shown).decode("utf-8", "backslashreplace")
-
-
-def _apply_fixes(findings: list[Finding], *, unsafe: bool) -> int:
-    """Apply the first applicable fix of each finding, skipping fixes that overlap one already
-    taken in the same file, and never writing a file the fix would leave with new syntax errors."""
-    by_file: dict[Path, list[list[TextEdit]]] = defaultdict(list)
-    for finding in findings:
-        for fix in finding.fixes:
-            if fix.applicability == "safe" or unsafe:
-                edits = list(fix.edits)
-                if all(edit.path == edits[0].path for edit in edits):
-                    by_file[edits[0].path].append(edits)
-                break
-    applied = 0
-    for path, groups in by_file.items():
-        try:
-            source = path.read_bytes()
-        except OSError as error:
-            print(f"nextguard: cannot fix {_display(path)}: {error.strerror}", file=sys.stderr)
-            continue
-        taken: list[TextEdit] = []
-        count = 0
-        for group in groups:
-            if any(_overlaps(edit, other) for edit in group for other in taken):
-                continue
-            taken.extend(group)
-            count += 1
-        if not taken:
-            continue
-        fixed = apply_edits(source, taken)
-        had_error = first_error(parse(path, source).root_node) is not None
-        if not had_error and first_error(parse(path, fixed).root_node) is not None:
-            print(f"nextguard: not fixing {_display(path)}: the fix would not parse", file=sys.stderr)
-            continue
-        path.write_bytes(fixed)
-        applied += count
-    return applied
-
-
-def _overlaps(a: TextEdit, b: TextEdit) -> bool:
-    if a.span.start == a.span.end or b.span.start == b.span.end:
-        return a.span.start == b.span.start and a.span.end == b.span.end and a.content == b.content
-    return a.span.start < b.span.end and b.span.start < a.span.end
 
 
 @contextmanager

@@ -3,7 +3,11 @@
 
 Escaping follows `@actions/core` (`toolkit/packages/core/src/command.ts`): in the message `%`, CR
 and LF are percent-encoded; in property values also `:` and `,`, which would otherwise end the
-value. GitHub shows a limited number of annotations per step; upload SARIF for the full list.
+value. The runner decodes those and nothing else, so the other characters a log viewer or a
+terminal would act on (ESC and the other C0/C1 controls, bidi overrides) are written as visible
+escapes (`\x1b`, `\u202e`, cli/text.py): each finding is one workflow command, and a file name
+cannot start a line of its own (a forged `::error`) or recolour the log.
+GitHub shows a limited number of annotations per step; upload SARIF for the full list.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ from pathlib import Path
 from typing import TextIO
 
 from ..model import Finding, Report, Severity
+from .output import problems_in_files
 from .sarif import FilePositions
+from .text import escape_controls
 
 Display = Callable[[Path], str]
 COMMANDS: dict[Severity, str] = {
@@ -26,7 +32,10 @@ COMMANDS: dict[Severity, str] = {
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    # CR and LF are GitHub's to carry (the runner decodes %0D and %0A back); every other control
+    # character is made visible first, and the visible escape has no `%` of its own to encode.
+    visible = escape_controls(text, keep="\r\n")
+    return visible.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -53,11 +62,11 @@ def print_github(report: Report, display: Display, out: TextIO | None = None) ->
     positions = FilePositions()
     for finding in report.findings:
         stream.write(annotation(finding, display, positions) + "\n")
-    total = len(report.findings)
-    noun = "file" if report.files_analysed == 1 else "files"
-    if total:
-        stream.write(f"nextguard: {total} problem{'s' if total != 1 else ''} in {report.files_analysed} {noun}\n")
+    if report.findings:
+        problems, where = problems_in_files(report)
+        stream.write(f"nextguard: {problems} {where}\n")
     else:
+        noun = "file" if report.files_analysed == 1 else "files"
         stream.write(f"nextguard: no problems in {report.files_analysed} {noun}\n")
 
 

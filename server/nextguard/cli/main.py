@@ -1,7 +1,8 @@
 """`nextguard check | map | rules | explain | lsp`: the command line front end.
 
-Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error (one line on stderr, no
-traceback). `map` is an inventory, not a check: 0 unless an error.
+Exit codes: 0 no findings, 1 findings, 2 a usage, config or path error, or a file `--fix` could
+not write (one line on stderr, no traceback). `map` is an inventory, not a check: 0 unless an
+error. A reader that goes away (`| head`) changes none of these (cli/pipes.py).
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 from .. import __version__
 from ..config import ConfigError
 from ..rules.registry import BY_CODE, RULES
+from . import adoption
 from .check import run_check
+from .pipes import silence_broken_pipes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -65,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="keep the cache under DIR instead of your user cache directory (never a symlink; signed with your key)",
     )
+    adoption.add_arguments(check)
 
     endpoints = commands.add_parser("map", help="list every Server Action and route handler and how it is protected")
     endpoints.add_argument("path", nargs="?", type=Path, default=Path("."), metavar="PATH")
@@ -88,6 +92,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        status = _run(args)
+        sys.stdout.flush()  # here, where a reader that went away can still be told apart
+        return status
+    except BrokenPipeError:
+        # The reader (`| head`) went away once the result was being printed: `check` says its own
+        # status (cli/pipes.py); for the others, printing is all there is left to do.
+        silence_broken_pipes()
+        return EXIT_CLEAN
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
         if args.command == "check":
             return run_check(args)
         if args.command == "map":
@@ -110,12 +126,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        # the reader (`| head`) went away: stop quietly, as other command-line tools do
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_ERROR
     return EXIT_ERROR
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import json
 import os
 import re
 import shutil
@@ -18,22 +17,27 @@ from typing import Any
 
 from .. import __version__
 from ..inventory import ACTION_ID_NOTE, EndpointInfo, endpoints, load_analysis, summary_line
+from ..safefs import UnsafeFile, write_atomic
+from .pipes import reader_may_leave
+from .text import escape_controls, json_text
 
 OWNERSHIP_NOTE = (
-    "Ownership scoping (NG104) is not analysed yet: the map does not say whether a query is tied to the caller."
+    "Ownership comes from NG104 and NG105: unscoped (a record keyed by client input alone), client-owner (an owner"
+    " field written from client input), checked (neither found) or not-applicable (no data)."
 )
 _STATUS_STYLE = {"protected": "green", "public": "cyan", "unprotected": "bold red"}
+UNLIMITED_WIDTH = 10_000  # columns: wider than any row
 _STATUS_ICON = {"protected": "✅", "public": "🌐", "unprotected": "❌"}
 
 
 def run_map(args: argparse.Namespace) -> int:
     path: Path = args.path
     if not path.exists():
-        print(f"nextguard: error: no such file or directory: {path}", file=sys.stderr)
+        print(f"nextguard: error: no such file or directory: {escape_controls(str(path))}", file=sys.stderr)
         return 2
     analysis, notices = load_analysis(path)
     for notice in notices:
-        print(f"nextguard: {_display(notice.path)}: {notice.message}", file=sys.stderr)
+        print(f"nextguard: {_display(notice.path)}: {escape_controls(notice.message)}", file=sys.stderr)
     root = analysis.index.root
     scope = path.absolute().resolve()
     infos = endpoints(analysis, None if scope == root else [scope])
@@ -45,33 +49,48 @@ def run_map(args: argparse.Namespace) -> int:
     elif args.format == "html":
         text = render_html(infos, title=root.name)
     else:
-        colour = not to_file and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        width = shutil.get_terminal_size((160, 24)).columns if not to_file and sys.stdout.isatty() else 160
+        terminal = not to_file and sys.stdout.isatty()
+        colour = terminal and "NO_COLOR" not in os.environ
+        # Off a terminal nothing limits a line: a file or a pipe gets each row whole, never a
+        # `file:line` folded in two.
+        width = shutil.get_terminal_size((160, 24)).columns if terminal else UNLIMITED_WIDTH
         text = render_table(infos, colour=colour, width=width)
     if to_file:
-        try:
-            Path(args.output).write_text(text, encoding="utf-8")
-        except OSError as error:
-            print(f"nextguard: error: cannot write {args.output}: {error.strerror}", file=sys.stderr)
-            return 2
-        print(f"nextguard: wrote {args.output} ({summary_line(infos)})", file=sys.stderr)
-    else:
+        return write_output(Path(args.output), text, summary_line(infos))
+    with reader_may_leave():
         sys.stdout.write(text)
+    return 0
+
+
+def write_output(target: Path, text: str, summary: str) -> int:
+    """``-o FILE``: written whole or not at all (a temporary file renamed over it), never through
+    a symlink planted where the map is to go."""
+    shown = escape_controls(str(target))
+    try:
+        write_atomic(target, text.encode("utf-8"))
+    except UnsafeFile as error:
+        print(f"nextguard: error: cannot write {shown}: it {error.reason}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"nextguard: error: cannot write {shown}: {error.strerror or error}", file=sys.stderr)
+        return 2
+    print(f"nextguard: wrote {shown} ({summary})", file=sys.stderr)
     return 0
 
 
 def _display(path: Path) -> str:
     try:
-        return str(path.relative_to(Path.cwd().resolve()))
+        shown = str(path.relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        shown = str(path)
+    return escape_controls(shown)
 
 
 # -- JSON ---------------------------------------------------------------------------------------------
 
 
 def render_json(infos: Sequence[EndpointInfo]) -> str:
-    return json.dumps([info.as_dict() for info in infos], indent=2, ensure_ascii=False) + "\n"
+    return json_text([info.as_dict() for info in infos]) + "\n"
 
 
 # -- cells shared by the table and Markdown -----------------------------------------------------------
@@ -140,8 +159,12 @@ def _findings(info: EndpointInfo) -> str:
 def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: int = 160) -> str:
     from rich import box
     from rich.console import Console
-    from rich.markup import escape
+    from rich.markup import escape as markup
     from rich.table import Table
+
+    def escape(text: str) -> str:
+        # Names, files and routes come from the repository: nothing in them may steer the terminal.
+        return markup(escape_controls(text))
 
     buffer = io.StringIO()
     console = Console(
@@ -156,7 +179,7 @@ def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: 
     console.print(f"[bold]{escape(summary_line(infos))}[/bold]")
     if not infos:
         console.print("No Server Actions or route handlers found.")
-        return buffer.getvalue()
+        return _trimmed(buffer.getvalue(), colour)
     groups: dict[tuple[str, str], list[EndpointInfo]] = {}
     for info in infos:
         groups.setdefault((info.project, info.segment), []).append(info)
@@ -167,7 +190,9 @@ def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: 
         console.print(f"[bold]{escape(heading)}[/bold] [dim]({len(members)} {noun})[/dim]")
         table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, expand=False)
         table.add_column("Endpoint", overflow="fold")
-        table.add_column("File", overflow="fold")
+        # `file:line` is what a terminal makes clickable and what grep finds: the other columns
+        # wrap before it does.
+        table.add_column("File", overflow="fold", no_wrap=True)
         table.add_column("Protection", overflow="fold", min_width=24)
         table.add_column("Data", overflow="fold")
         table.add_column("Validation", overflow="fold")
@@ -202,14 +227,23 @@ def render_table(infos: Sequence[EndpointInfo], *, colour: bool = False, width: 
             console.print(escape(info.curl or ""), soft_wrap=True)
         console.print(f"[dim]{escape(ACTION_ID_NOTE)}[/dim]", soft_wrap=True)
     console.print(f"[dim]{escape(OWNERSHIP_NOTE)}[/dim]", soft_wrap=True)
-    return buffer.getvalue()
+    return _trimmed(buffer.getvalue(), colour)
+
+
+def _trimmed(text: str, colour: bool) -> str:
+    """Without colour, no line ends in the padding of its table cells."""
+    if colour:
+        return text
+    return "".join(line.rstrip() + "\n" for line in text.splitlines())
 
 
 # -- Markdown -----------------------------------------------------------------------------------------
 
 
 def _cell(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
+    # Newlines are the table's (`<br>`); every other control or bidi character is made visible.
+    safe = escape_controls(text, keep="\n")
+    return safe.replace("\\", "\\\\").replace("|", "\\|").replace("\n", "<br>")
 
 
 def _code(text: str) -> str:
@@ -261,7 +295,8 @@ def render_markdown(infos: Sequence[EndpointInfo]) -> str:
     if actions:
         lines += ["", f"<details><summary>curl shapes of the {len(actions)} Server Actions</summary>", "", "```sh"]
         for info in actions:
-            lines += [f"# {info.name} ({_location(info)})", info.curl or ""]
+            # One line each: a newline in a route could otherwise close the fence.
+            lines += [escape_controls(f"# {info.name} ({_location(info)})"), escape_controls(info.curl or "")]
         lines += ["```", "", ACTION_ID_NOTE, "", "</details>"]
     lines += ["", f"_{OWNERSHIP_NOTE}_"]
     return "\n".join(lines) + "\n"
@@ -275,9 +310,9 @@ def _asset(name: str) -> str:
 
 
 def _script_json(value: Any) -> str:
-    """JSON that can sit inside a <script> element: no `<` can close it or open a comment."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    """JSON that can sit inside a <script> element: no `<` can close it or open a comment (and,
+    as everywhere, no raw bidi or C1 control: cli/text.py)."""
+    return json_text(value, indent=None).replace("<", "\\u003c")
 
 
 def render_html(infos: Sequence[EndpointInfo], *, title: str) -> str:

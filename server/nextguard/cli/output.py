@@ -3,15 +3,15 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from ..model import Finding, Report, Severity, Span
+from ..model import Finding, Notice, Report, Severity, Span
 from ..rules.registry import BY_CODE
 from .sarif import FilePositions
+from .text import escape_controls, json_text
 
 Display = Callable[[Path], str]
 _SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", "hint": "dim"}
@@ -73,9 +73,7 @@ def print_json(report: Report, display: Display) -> None:
     positions = _Positions()
     # One string, one write: ``json.dump`` writes each of the 100,000 pieces of a large report on
     # its own, four times the cost.
-    sys.stdout.write(
-        json.dumps([finding_json(f, display, positions) for f in report.findings], indent=2, ensure_ascii=False) + "\n"
-    )
+    sys.stdout.write(json_text([finding_json(f, display, positions) for f in report.findings]) + "\n")
 
 
 def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool = False) -> None:
@@ -119,15 +117,15 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
         fixable += safe
         unsafe += bool(finding.fixes) and not safe
         style = _SEVERITY_STYLE[finding.severity.value]
+        # One finding, one line, and nothing in it the terminal acts on: a file name or a message
+        # can hold escape sequences, newlines and bidi overrides (cli/text.py).
         emit(
-            f"{mark(display(finding.path), 'bold')}:{start['row']}:{start['column']}: "
-            f"{mark(finding.code, style)}{plain(marker)} {plain(finding.message)}"
+            f"{mark(escape_controls(display(finding.path)), 'bold')}:{start['row']}:{start['column']}: "
+            f"{mark(finding.code, style)}{plain(marker)} {plain(escape_controls(finding.message))}"
         )
-    total = len(report.findings)
-    noun = "file" if report.files_analysed == 1 else "files"
     if fixed:
         emit(f"Fixed {fixed} problem{'s' if fixed != 1 else ''}.")
-    if total:
+    if report.findings:
         counts: dict[str, int] = {}
         for finding in report.findings:
             counts[finding.severity.value] = counts.get(finding.severity.value, 0) + 1
@@ -135,12 +133,32 @@ def print_text(report: Report, display: Display, *, fixed: int = 0, colour: bool
         order = [severity.value for severity in Severity]
         ranked = sorted(counts.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
         detail = ", ".join(f"{n} {severity}{'s' if n != 1 and severity != 'info' else ''}" for severity, n in ranked)
+        problems, where = problems_in_files(report)
         hints = []
         if fixable:
             hints.append(f"{fixable} fixable with --fix")
         if unsafe:
             hints.append(f"{unsafe} more with --fix --unsafe-fixes")
-        tail = f" ({'; '.join(hints)})" if hints else ""
-        emit(f"Found {total} problem{'s' if total != 1 else ''} ({detail}) in {report.files_analysed} {noun}{tail}.")
+        tail = f" {'; '.join(hints)}." if hints else ""
+        emit(f"Found {problems} ({detail}) {where}.{tail}")
     else:
-        emit(f"All clear: no problems in {report.files_analysed} {noun}.")
+        emit(f"All clear: no problems in {_files(report.files_analysed)}.")
+
+
+def _files(count: int) -> str:
+    return f"{count} file{'s' if count != 1 else ''}"
+
+
+def problems_in_files(report: Report) -> tuple[str, str]:
+    """("41 problems", "in 20 files (41 analysed)"): the files are those with a problem, the
+    files analysed are all the report looked at; the summary line of the text and github formats."""
+    total = len(report.findings)
+    with_problems = len({finding.path for finding in report.findings})
+    where = f"in {_files(with_problems)} ({report.files_analysed} analysed)"
+    return f"{total} problem{'s' if total != 1 else ''}", where
+
+
+def print_notices(notices: Iterable[Notice], display: Display) -> None:
+    """One line on stderr per notice; the path and the message escaped as findings are."""
+    for notice in notices:
+        print(f"nextguard: {escape_controls(display(notice.path))}: {escape_controls(notice.message)}", file=sys.stderr)

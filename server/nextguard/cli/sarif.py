@@ -9,7 +9,6 @@ Columns count UTF-16 code units, as the run's `columnKind` says: what editors an
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from ..rules.base import Rule
 from ..rules.registry import RULES
 from ..syntax.positions import Encoding, LineIndex
 from ..workspace.discovery import find_workspace_root
+from .text import json_text
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/nextguard/nextguard"
@@ -176,8 +176,9 @@ def sarif_log(report: Report, root: Path) -> dict[str, Any]:
 
 
 def print_sarif(report: Report, paths: Sequence[Path]) -> None:
-    json.dump(sarif_log(report, workspace_root(paths)), sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    # Messages quote code (names, string literals): DEL, C1 and bidi controls in them are written
+    # as \u escapes, the same text to a SARIF reader and nothing a terminal acts on (cli/text.py).
+    sys.stdout.write(json_text(sarif_log(report, workspace_root(paths))) + "\n")
 
 
 __all__ = ["FilePositions", "print_sarif", "rule_descriptor", "sarif_log", "workspace_root"]

@@ -191,6 +191,19 @@ def guard_fix(
 ) -> Fix | None:
     """Insert the auth check as ``unit``'s first statements. In a route handler (``route``) a
     failed check answers 401 instead of throwing."""
+    guard = guard_edits(index, helper, path, unit, route=route)
+    if guard is None:
+        return None
+    call_name = helper.call.split("(")[0]
+    return Fix(f"Check auth first: insert `await {call_name}()` in {label}", tuple(guard[0]), "safe")
+
+
+def guard_edits(
+    index: WorkspaceIndex, helper: AuthHelper, path: Path, unit: Unit, *, route: bool = False
+) -> tuple[list[TextEdit], str] | None:
+    """The edits that insert the auth check (with its imports), and the name that holds the
+    helper's result afterwards: a fix that needs the session (NG111's user id) inserts exactly
+    these edits, so applied beside the auth fix of the same function it makes one guard, not two."""
     source = index.sources[path]
     facts = index.modules[path]
     style = style_of(source, facts)
@@ -209,6 +222,7 @@ def guard_fix(
     if helper.clerk:
         if re.search(rb"\buserId\b", body_text):
             return None
+        variable = "userId"
         lines = [f"const {{ userId }} = await {helper.call}{semicolon}", f"if (!userId) {bail}{semicolon}"]
     elif helper.nullable:
         lines = [f"const {variable} = await {helper.call}{semicolon}", f"if (!{variable}) {bail}{semicolon}"]
@@ -216,8 +230,24 @@ def guard_fix(
         lines = [f"const {variable} = await {helper.call}{semicolon}"]
     edits = merge_insertions(edits)
     edits.extend(insert_statements(path, source, unit, lines, style))
-    call_name = helper.call.split("(")[0]
-    return Fix(f"Check auth first: insert `await {call_name}()` in {label}", tuple(edits), "safe")
+    return edits, variable
+
+
+def helper_holder(helper: AuthHelper, unit: Unit, before: int) -> str | None:
+    """The local that already holds the auth helper's awaited result in ``unit``, declared before
+    ``before`` (`const session = await verifySession()`; Clerk's `const { userId } = await auth()`)."""
+    name = tuple(helper.call.split("(")[0].split("."))
+    for local in unit.locals:
+        if local.call is None or not local.awaited or local.span.end > before:
+            continue
+        chain = tuple(part for part in unit.calls[local.call].chain if part != "()")
+        if chain != name:
+            continue
+        if helper.clerk and any(b.name == "userId" and b.path == ("userId",) for b in local.binders):
+            return "userId"
+        if len(local.binders) == 1 and not local.binders[0].path and not helper.clerk:
+            return local.names[0]
+    return None
 
 
 def bail_statement(

@@ -144,6 +144,31 @@ def insert_statements(path: Path, source: bytes, unit: Unit, lines: list[str], s
     return edits
 
 
+def drop_unused_import(path: Path, source: bytes, facts: FileFacts, name: str, replaced: Span) -> TextEdit | None:
+    """An edit removing the import of ``name`` when its only use outside the import statement lies
+    inside ``replaced`` (the text a fix rewrites): what a careful human removes along with the use."""
+    imported = facts.import_by_local.get(name)
+    if imported is None or imported.type_only:
+        return None
+    use = re.compile(rb"(?<![\w$.])" + re.escape(name.encode()) + rb"(?![\w$])")
+    for match in use.finditer(source):
+        if imported.span.contains(match.start()) or replaced.contains(match.start()):
+            continue
+        return None
+    statement = source[imported.span.start : imported.span.end]
+    names = re.fullmatch(rb"(\s*import\s*\{)([^}]*)(\}.*)", statement, re.S)
+    if names is None:
+        return None
+    kept = [part for part in names.group(2).split(b",") if part.strip() and part.strip().split()[-1] != name.encode()]
+    if kept:
+        text = names.group(1) + b",".join(kept).rstrip() + b" " + names.group(3)
+        return TextEdit(path, imported.span, text.decode("utf-8"))
+    end = _end_of_line(source, imported.span.end)
+    if source[imported.span.end : end].strip():
+        end = imported.span.end
+    return TextEdit(path, Span(line_start(source, imported.span.start), end), "")
+
+
 def merge_insertions(edits: list[TextEdit]) -> list[TextEdit]:
     """Join insertions at the same offset into one edit, in order, so every client applies them
     the same way (LSP leaves the order of same-position edits to the array order)."""

@@ -16,6 +16,7 @@ from lsprotocol import types
 from tree_sitter import Node, Tree
 
 from ..facts.model import FileFacts
+from ..fixes.choose import choose, first_fix
 from ..fixes.edits import apply_edits
 from ..model import Finding, Span, TextEdit
 from ..syntax.document import TextLines
@@ -163,27 +164,15 @@ def _action(
     )
 
 
-def _overlaps(a: TextEdit, b: TextEdit) -> bool:
-    if a.span.start == a.span.end or b.span.start == b.span.end:
-        # Two insertions at one point: their order would decide the text, so only one is taken.
-        return a.span.start == b.span.start and a.span.end == b.span.end
-    return a.span.start < b.span.end and b.span.start < a.span.end
-
-
 def safe_edits(findings: Iterable[Finding], path: Path) -> list[TextEdit]:
-    """The edits of every finding's first safe fix in ``path`` that do not collide with one already
-    taken. An edit identical to one taken (the same import two fixes both add) is shared, not a
-    collision."""
-    taken: list[TextEdit] = []
+    """The edits of every finding's first safe fix in ``path``, chosen by the one conflict policy
+    ``check --fix`` uses (``fixes.choose``)."""
+    groups = []
     for finding in findings:
-        fix = next((fix for fix in finding.fixes if fix.applicability == "safe"), None)
-        if fix is None or any(edit.path != path for edit in fix.edits):
-            continue
-        new = [edit for edit in fix.edits if edit not in taken]
-        if any(_overlaps(edit, other) for edit in new for other in taken):
-            continue
-        taken.extend(new)
-    return taken
+        fix = first_fix(finding, unsafe=False)
+        if fix is not None and all(edit.path == path for edit in fix.edits):
+            groups.append(fix.edits)
+    return choose(groups)[0]
 
 
 def fix_all(path: Path, data: bytes, findings_for: Callable[[bytes], list[Finding]]) -> bytes:

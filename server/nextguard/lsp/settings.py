@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from ..config import Config, config_from_mapping
+from ..config import EDITOR_SETTINGS, SETTINGS, Config, config_from_mapping
 
 SECTION = "nextguard"
 
@@ -22,19 +22,8 @@ SECTION = "nextguard"
 # interpreter or server path a launcher uses): not ours to validate, never an error.
 CLIENT_ONLY_KEYS = frozenset({"trace", "path", "interpreter", "enable", "args", "importStrategy"})
 
-# camelCase settings key -> Config field.
-_FIELDS = {
-    "rules": "rules",
-    "authPrimitives": "auth_primitives",
-    "dataClients": "data_clients",
-    "publicActions": "public_actions",
-    "ignore": "ignore",
-    "ownerFields": "owner_fields",
-    "supabase": "supabase_rls",
-    "unauthorized": "unauthorized",
-    "diagnosticsScope": "diagnostics_scope",
-    "logLevel": "log_level",
-}
+# camelCase settings key -> Config field: config.py's one table.
+_FIELDS = dict((*SETTINGS, *EDITOR_SETTINGS))
 # Fields that only change what the server shows, not what the engine finds.
 PRESENTATION_FIELDS = ("diagnostics_scope", "log_level", "source")
 

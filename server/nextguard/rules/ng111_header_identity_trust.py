@@ -22,10 +22,13 @@ export async function GET() {
 ```
 
 ## Fix
-Ask the session. The quick fix replaces the header read with the project's own auth helper, read
-the way the project reads it (`(await verifySession()).userId`, `(await auth())?.user?.id`):
+Ask the session. The quick fix reads the user id off the session the way the project reads it
+(`session.userId`, `session?.user?.id`): from the variable that already holds the auth helper's
+result, or else it inserts the same guard as NG101/NG106's fix first (both fixes applied together
+make one guard), and removes the `headers` import when that was its last use:
 ```ts
-  const userId = (await verifySession()).userId
+  const session = await verifySession()
+  const userId = session.userId
 ```
 It is offered when the project has an auth helper and the function can `await`.
 """
@@ -38,8 +41,8 @@ from pathlib import Path
 
 from ..analysis import Analysis
 from ..facts.model import Call, Unit
-from ..fixes.auth_guard import AuthHelper, helper_imports
-from ..fixes.edits import merge_insertions
+from ..fixes.auth_guard import AuthHelper, guard_edits, helper_holder
+from ..fixes.edits import drop_unused_import
 from ..fixes.session_id import helper_id_member
 from ..model import Finding, Fix, Severity, Span, TextEdit
 from .base import Rule
@@ -103,30 +106,42 @@ def _reads_headers(chain: tuple[str, ...], holders: set[str]) -> bool:
 
 
 def _fix(analysis: Analysis, path: Path, unit: Unit, call: Call, header: str) -> Fix | None:
+    """Read the user id off the session: the variable that already holds the helper's result, or
+    the guard NG101/NG106 would insert (the same edits, so both fixes together make one guard)
+    and its variable; the `headers` import goes when this was its last use."""
     helper = analysis.auth_helper
     if helper is None or not call.scope_async:
         return None
     if not re.fullmatch(r"(x-)?(forwarded-|remote-|authenticated-|auth-)?(user|uid)([-_]?id)?", header.lower()):
         return None  # an email, a role, an organization: the expression differs from project to project
-    expression = _id_expression(analysis, helper)
+    index = analysis.index
+    edits: list[TextEdit] = []
+    holder = helper_holder(helper, unit, call.span.start)
+    if holder is None:
+        route = any(e.kind == "route" and e.unit.index == unit.index for e in analysis.endpoints(path))
+        guard = guard_edits(index, helper, path, unit, route=route)
+        if guard is None:
+            return None
+        edits, holder = guard
+    expression = _id_expression(analysis, helper, holder)
     if expression is None:
         return None
-    imports = helper_imports(analysis.index, helper, path)
-    if imports is None:
-        return None
-    edits = [*merge_insertions(imports), TextEdit(path, Span(call.span.start, call.span.end), expression)]
+    edits.append(TextEdit(path, Span(call.span.start, call.span.end), expression))
+    unused = drop_unused_import(path, index.sources[path], index.modules[path], "headers", call.span)
+    if unused is not None:
+        edits.append(unused)
     return Fix(f"Take the user id from the session: `{expression}`", tuple(edits), "safe")
 
 
-def _id_expression(analysis: Analysis, helper: AuthHelper) -> str | None:
-    call = helper.call
-    name = call.split("(")[0]
+def _id_expression(analysis: Analysis, helper: AuthHelper, holder: str) -> str | None:
+    """The user id read off ``holder``, the variable holding the helper's (checked) result."""
+    name = helper.call.split("(")[0]
     if helper.clerk:
-        return f"(await {call}).userId"
+        return holder if holder == "userId" else f"{holder}.userId"
     if name in ("auth", "getServerSession"):
-        return f"(await {call})?.user?.id"
+        return f"{holder}?.user?.id"
     member = helper_id_member(analysis.index, analysis.summaries, name)
     if member is None:
         return None
     chain = member.replace(".", "?." if helper.nullable else ".")
-    return f"(await {call}){'?.' if helper.nullable else '.'}{chain}"
+    return f"{holder}{'?.' if helper.nullable else '.'}{chain}"

@@ -17,6 +17,12 @@
     ["route", "route handler"],
   ];
   var NO_PAGE = "(no page imports it)";
+  var OWNERSHIP = {
+    "unscoped": "unscoped: keyed by client input alone, nothing ties it to the caller (NG104)",
+    "client-owner": "the client chooses the owner field it writes (NG105)",
+    "checked": "no unscoped access found (NG104, NG105)",
+    "not-applicable": "no data to own",
+  };
   var searchIndex = new Map(); // endpoint element -> its searchable text, lower-cased
 
   function el(tag, attrs, text) {
@@ -122,6 +128,8 @@
       "data-status": p.status,
       "data-kind": item.kind,
       "data-file": item.file,
+      // Unprotected but reaching no data and no outside effect: worth knowing, not an alarm.
+      "data-idle": !item.data.reads && !item.data.mutates && !item.findings.length ? "true" : "false",
     });
     searchIndex.set(li, searchText(item));
     var head = el("div", { "class": "head" });
@@ -140,7 +148,7 @@
     fact(facts, "data", describeData(item));
     fact(facts, "validation", item.validation.by.length ? item.validation.by.join(", ") : "none found");
     fact(facts, "rate limit", item.rate_limit.by.length ? item.rate_limit.by.join(", ") : "none found");
-    fact(facts, "ownership", item.ownership === null ? "not analysed" : String(item.ownership));
+    fact(facts, "ownership", OWNERSHIP[item.ownership] || String(item.ownership));
     if (item.reexported_by.length) {
       fact(facts, "re-exported by", item.reexported_by.map(function (r) {
         return r.file + " as " + r.name;
