@@ -1,4 +1,4 @@
-"""The CLI's on-disk cache (``nextguard.cache``) never changes what is reported.
+"""The on-disk cache (``nextguard.cache``) never changes what is reported.
 
 Every test compares a cached run with a cold run without the cache on the same workspace, in the
 same process (the same hash seed), after an edit of each kind the cache has to notice: a changed,
@@ -21,7 +21,7 @@ import pytest
 
 from nextguard import cache as cache_module
 from nextguard import engine
-from nextguard.cache import CACHE_DIR_NAME, FactsCache
+from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, RESULTS_PACK, FactsCache, cache_dir_for, open_store
 from nextguard.cli.main import main
 from nextguard.engine import analyze, load_file
 from nextguard.facts.codec import FactsCodec
@@ -86,11 +86,12 @@ def _same(cached: Report, cold: Report) -> None:
 
 
 def _warm(root: Path) -> None:
-    """Two cached runs: the second stores the report (the first made the root's mtime racy)."""
+    """Two cached runs: the report is stored (by the first run already, the workspace being old
+    and the cache outside it) and replayed."""
     _check(root)
     _age(root)
     _check(root)
-    assert (root / CACHE_DIR_NAME / "results.bin").is_file()
+    assert (cache_dir_for(root) / RESULTS_PACK).is_file()
 
 
 def _check(root: Path, cache_dir: Path | None = None) -> Report:
@@ -151,16 +152,15 @@ def test_codec_refuses_a_field_type_it_cannot_carry(monkeypatch: pytest.MonkeyPa
 def test_warm_runs_report_what_a_cold_run_does_and_skip_the_work(app: Path, spy: Spy) -> None:
     first = _check(app)
     assert first.findings, "the example app has findings"
-    assert (app / CACHE_DIR_NAME / "facts.bin").is_file()
-    assert (app / CACHE_DIR_NAME / ".gitignore").read_text().strip().endswith("*")
-    # Creating the cache directory changed the root's mtime just now: this run stores no report
-    # (the directory is racy); the next one, with facts from the cache, does.
-    assert not (app / CACHE_DIR_NAME / "results.bin").exists()
-    _age(app)
-    spy.reset()
-    _same(analyze([app], cache=True), first)
-    assert spy.extracted == [] and spy.analyses == 1
-    assert (app / CACHE_DIR_NAME / "results.bin").exists()
+    # The cache lives in the user's cache directory, private, and nothing is written in the app.
+    directory = cache_dir_for(app)
+    assert (directory / FACTS_PACK).is_file()
+    assert directory.stat().st_mode & 0o777 == 0o700
+    assert (directory / FACTS_PACK).stat().st_mode & 0o777 == 0o600
+    assert sorted(p.name for p in app.iterdir()) == sorted(p.name for p in ACME.iterdir() if p.name != CACHE_DIR_NAME)
+    # Every file of the app is an hour old and the cache is outside it: the first run stored
+    # its report already.
+    assert (directory / RESULTS_PACK).exists()
     spy.reset()
 
     # No change: the report is replayed, nothing is read or analysed.
@@ -169,7 +169,7 @@ def test_warm_runs_report_what_a_cold_run_does_and_skip_the_work(app: Path, spy:
     assert spy.analyses == 1  # the cold comparison run only
 
     # Without the report, facts are decoded from the cache: nothing is extracted.
-    (app / CACHE_DIR_NAME / "results.bin").unlink()
+    (directory / RESULTS_PACK).unlink()
     spy.reset()
     cached = analyze([app], cache=True)
     assert spy.extracted == []
@@ -270,8 +270,8 @@ def test_a_new_extractor_starts_cold(app: Path, spy: Spy, monkeypatch: pytest.Mo
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "flip", "empty", "directory", "foreign"])
 def test_a_damaged_cache_is_ignored(app: Path, damage: str) -> None:
     _warm(app)
-    for name in ("facts.bin", "results.bin"):
-        pack = app / CACHE_DIR_NAME / name
+    for name in (FACTS_PACK, RESULTS_PACK):
+        pack = cache_dir_for(app) / name
         blob = pack.read_bytes()
         if damage == "truncate":
             pack.write_bytes(blob[: len(blob) // 2])
@@ -285,27 +285,43 @@ def test_a_damaged_cache_is_ignored(app: Path, damage: str) -> None:
             pack.unlink()
             pack.mkdir()
         else:
-            # A well-formed pack whose content is not what this version wrote.
+            # A pack with the right magic and a signature made without the user's key.
             import hashlib
+            import hmac
 
             payload = marshal.dumps(("not", "ours"))
             magic = blob[:8]
-            pack.write_bytes(magic + hashlib.blake2b(payload, digest_size=32).digest() + payload)
-    _check(app)
-    _check(app)
+            pack.write_bytes(magic + hmac.new(b"guessed", magic + payload, hashlib.sha256).digest() + payload)
+    if damage != "directory":
+        _check(app)
+        _check(app)
+        return
+    # Something nextguard never makes, in its private directory: said, and the cache goes around it.
+    cold = analyze([app])
+    for _ in range(2):
+        cached = analyze([app], cache=True)
+        assert cached.findings == cold.findings
+        extra = [notice for notice in cached.notices if notice not in cold.notices]
+        assert extra and all(notice.kind == "cache" and "not a regular file" in notice.message for notice in extra)
 
 
 def test_an_unwritable_cache_directory_is_not_an_error(app: Path, tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
-    _check(app, cache_dir=blocker / "cache")
+    cached = analyze([app], cache=True, cache_dir=blocker / "cache")
+    cold = analyze([app])
+    assert cached.findings == cold.findings
+    [notice] = [notice for notice in cached.notices if notice not in cold.notices]
+    assert notice.kind == "cache" and notice.message.startswith("cache off")
 
 
 def test_cache_dir_keeps_the_workspace_clean(app: Path, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     _check(app, cache_dir=elsewhere)
     assert not (app / CACHE_DIR_NAME).exists()
-    assert any(elsewhere.rglob("facts.bin"))
+    assert (cache_dir_for(app, elsewhere) / FACTS_PACK).is_file()
+    # A cache the user puts somewhere is kept out of version control there.
+    assert (cache_dir_for(app, elsewhere) / ".gitignore").read_text().strip().endswith("*")
 
 
 def test_facts_pack_keeps_only_what_the_last_run_saw(app: Path) -> None:
@@ -313,7 +329,9 @@ def test_facts_pack_keeps_only_what_the_last_run_saw(app: Path) -> None:
     (app / "src/lib/audit.ts").unlink()
     _age(app, HOUR_AGO + 60)
     _check(app)
-    loaded = FactsCache.load(app / CACHE_DIR_NAME)
+    store, notices = open_store(app)
+    assert store is not None and notices == []
+    loaded = FactsCache.load(store)
     assert len(loaded.stats) == len(discover(app).files)
     assert not any(name.endswith("audit.ts") for name in loaded.stats)
 
@@ -330,10 +348,15 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str | Path) -> list[dict[str
 def test_cli_cache_flags(app: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(app)
     uncached = _cli(capsys, "--no-cache", app)
-    assert not (app / CACHE_DIR_NAME).exists()
+    assert not cache_dir_for(app).exists()
     assert _cli(capsys, app) == uncached
-    assert (app / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(app) / FACTS_PACK).is_file()
     assert _cli(capsys, app) == uncached  # replayed
+    assert not (app / CACHE_DIR_NAME).exists()
+    # In the workspace only when asked; a relative --cache-dir is relative to the current directory.
+    assert _cli(capsys, "--cache-dir", CACHE_DIR_NAME, app) == uncached
+    assert (cache_dir_for(app, app / CACHE_DIR_NAME) / FACTS_PACK).is_file()
+    assert _cli(capsys, "--cache-dir", CACHE_DIR_NAME, app) == uncached
     # The cache directory is never analysed, even with a source-looking file in it.
     (app / CACHE_DIR_NAME / "stray.ts").write_text("'use server'\nexport async function x() {}\n")
     assert _cli(capsys, "--no-cache", app) == uncached

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nextguard import engine
-from nextguard.cache import CACHE_DIR_NAME
+from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, cache_dir_for
 from nextguard.engine import analyze
 
 REPO = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ def test_facts_from_workers_fill_the_cache(tmp_path: Path, monkeypatch: pytest.M
     root = tmp_path / "app"
     shutil.copytree(ACME, root, ignore=shutil.ignore_patterns(CACHE_DIR_NAME))
     first = analyze([root], jobs=2, cache=True)
-    assert (root / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(root) / FACTS_PACK).is_file()
     extracted: list[Path] = []
     real = engine.extract
 

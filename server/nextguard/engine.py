@@ -18,7 +18,7 @@ from typing import Any
 from tree_sitter import Tree
 
 from .analysis import Analysis
-from .cache import FactsCache, Recorder, ResultCache, cache_dir_for
+from .cache import FactsCache, Recorder, ResultCache, open_store
 from .config import DEFAULT_CONFIG, Config, load_config
 from .facts.extract import extract
 from .facts.model import FileFacts
@@ -127,7 +127,7 @@ def build_index(
 # Below this many files to extract, starting workers costs more than it saves.
 PARALLEL_MIN_FILES = 300
 _CHUNK = 48
-_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never pickled)
+_WORK: list[tuple[Path, bytes]] = []  # what forked workers read (inherited, never serialised)
 
 
 def _extract_chunk(bounds: tuple[int, int]) -> bytes:
@@ -337,8 +337,8 @@ def analyze(
     jobs: int = 1,
 ) -> Report:
     """Analyse the workspace that holds each path and report the findings inside the paths.
-    With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the workspace
-    root, or under ``cache_dir``. ``jobs`` > 1 parses and extracts large workspaces in that many
+    With ``cache``, reuse and update the on-disk cache (``nextguard.cache``): in the user's cache
+    directory, or under ``cache_dir``. ``jobs`` > 1 parses and extracts large workspaces in that many
     processes (this one and forked workers). Raises ``ConfigError`` for an invalid config."""
     report = Report()
     roots: dict[Path, list[Path]] = {}
@@ -405,20 +405,28 @@ def _analyze_cached(
     jobs: int = 1,
 ) -> Report:
     """``_analyze_root`` through the cache: the stored report when nothing it depends on changed,
-    else an analysis that decodes the facts of unchanged content instead of extracting them."""
-    directory = cache_dir_for(root, cache_dir)
-    results = ResultCache.open(directory)
+    else an analysis that decodes the facts of unchanged content instead of extracting them. A
+    cache that cannot be used is a notice and an uncached run."""
+    store, cache_notices = open_store(root, cache_dir)
+    if store is None:
+        part = _analyze_root(root, config, files, scopes, rules, progress, jobs=jobs)
+        part.notices.extend(cache_notices)
+        return part
+    results = ResultCache.open(store)
     question = (repr(config), tuple(rule.code for rule in rules), tuple(sorted(os.fspath(s) for s in scopes)))
     replayed = results.replay(question, files, discovery_notices)
     if replayed is not None:
+        replayed.notices.extend(store.notices)
         return replayed
-    facts_cache = FactsCache.load(directory)
+    facts_cache = FactsCache.load(store)
     started = time.time_ns()
     recorder = Recorder()
     with recorder.recording():
         part = _analyze_root(root, config, files, scopes, rules, progress, facts_cache, jobs)
     facts_cache.save()
-    results.store(question, files, discovery_notices, recorder, root, part, started)
+    results.store_report(question, files, discovery_notices, recorder, root, part, started)
+    # After storing: what the cache said this time is no part of the report it replays.
+    part.notices.extend(store.notices)
     return part
 
 
@@ -448,19 +456,24 @@ class Workspace:
     def index(self, progress: Progress | None = None) -> list[Notice]:
         """Discover and read every file (again). Returns the notices about skipped files.
 
-        With ``cache``, through the on-disk facts cache ``nextguard check`` keeps in the root
-        (``.nextguard_cache/``): reopening a project, or opening one the CLI has checked, decodes
-        the facts of unchanged files instead of extracting them; with ``jobs`` > 1 the rest is
-        parsed in that many processes."""
+        With ``cache``, through the on-disk facts cache ``nextguard check`` keeps for this
+        workspace (in the user's cache directory, see ``nextguard.cache``): reopening a project, or
+        opening one the CLI has checked, decodes the facts of unchanged files instead of
+        extracting them; with ``jobs`` > 1 the rest is parsed in that many processes."""
         notices: list[Notice] = []
         discovery = discover(self.root, ignore_globs=self.config.ignore)
         notices.extend(discovery.notices)
-        facts_cache = FactsCache.load(cache_dir_for(self.root, None)) if self.cache else None
+        store = None
+        if self.cache:
+            store, cache_notices = open_store(self.root)
+            notices.extend(cache_notices)
+        facts_cache = FactsCache.load(store) if store is not None else None
         index = build_index(self.root, self.config, discovery.files, notices, progress, facts_cache, self.jobs)
         self.from_cache = 0
-        if facts_cache is not None:
+        if store is not None and facts_cache is not None:
             facts_cache.save()
             self.from_cache = facts_cache.hits
+            notices.extend(store.notices)
         self.analysis = Analysis(index)
         self._kept.clear()
         self.notices = notices

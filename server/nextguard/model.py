@@ -70,7 +70,7 @@ class Finding:
 
 
 NoticeKind = Literal[
-    "unreadable", "binary", "encoding", "too-large", "symlink-loop", "syntax", "not-found", "rule-error"
+    "unreadable", "binary", "encoding", "too-large", "symlink-loop", "syntax", "not-found", "rule-error", "cache"
 ]
 
 

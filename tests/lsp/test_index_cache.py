@@ -1,6 +1,7 @@
-"""Indexing goes through the on-disk facts cache that ``nextguard check`` keeps
-(``.nextguard_cache/`` in the workspace root): a project indexed once is indexed again from the
-cache, and what the cache gives back is what extraction gives."""
+"""Indexing goes through the on-disk facts cache that ``nextguard check`` keeps (in the user's
+cache directory, ``$NEXTGUARD_CACHE_HOME`` for the tests, see ``tests/conftest.py``): a project
+indexed once is indexed again from the cache, and what the cache gives back is what extraction
+gives."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 from lsp_support import codes, copy_case, initialize, wait_for
 from lsprotocol import types
 from pytest_lsp import LanguageClient
 
-from nextguard.cache import CACHE_DIR_NAME
-from nextguard.engine import PARALLEL_MIN_FILES
+from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, cache_dir_for
+from nextguard.engine import PARALLEL_MIN_FILES, analyze
 
 
 def _ends(client: LanguageClient) -> list[str]:
@@ -25,6 +27,12 @@ def _ends(client: LanguageClient) -> list[str]:
         for value in values
         if isinstance(value, types.WorkDoneProgressEnd)
     ]
+
+
+def _codes_by_path(client: LanguageClient) -> list[tuple[str, str]]:
+    return sorted(
+        (unquote(urlparse(uri).path), str(d.code)) for uri, items in client.diagnostics.items() for d in items
+    )
 
 
 def _diagnostics(client: LanguageClient) -> dict[str, list[tuple[str, int, int]]]:
@@ -38,7 +46,7 @@ def _diagnostics(client: LanguageClient) -> dict[str, list[tuple[str, int, int]]
 @pytest.mark.asyncio
 async def test_reindexing_reads_the_cache_the_first_index_wrote(client: LanguageClient, tmp_path: Path) -> None:
     root = copy_case("acme-notes", tmp_path)
-    assert not (root / CACHE_DIR_NAME).exists()
+    assert not cache_dir_for(root).exists()
     await initialize(client, [root])
     audit = root / "src/lib/audit.ts"
     await wait_for(lambda: codes(client, audit) == ["NG208"], what="the first index")
@@ -46,7 +54,12 @@ async def test_reindexing_reads_the_cache_the_first_index_wrote(client: Language
     [first] = _ends(client)
     files = int(first.split()[0])
     assert files > 20 and "cache" not in first, first
-    assert (root / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(root) / FACTS_PACK).is_file()
+    assert not (root / CACHE_DIR_NAME).exists()
+    # Diagnostics can still be on their way when the progress ends: wait for all of them (the
+    # findings a check gives) before taking them as the reference.
+    expected = sorted((str(f.path), f.code) for f in analyze([root]).findings)
+    await wait_for(lambda: _codes_by_path(client) == expected, what="every diagnostic of the first index")
     before = _diagnostics(client)
 
     # A new config file makes the server index the folder again.
@@ -69,7 +82,7 @@ async def test_the_server_starts_from_what_the_cli_wrote(client: LanguageClient,
     root = copy_case("acme-notes", tmp_path)
     check = [sys.executable, "-m", "nextguard", "check", "--format", "json", "--exit-zero", str(root)]
     reported = json.loads(subprocess.run(check, capture_output=True, text=True, check=True).stdout)
-    assert (root / CACHE_DIR_NAME / "facts.bin").is_file()
+    assert (cache_dir_for(root) / FACTS_PACK).is_file()
 
     await initialize(client, [root])
     await wait_for(lambda: len(_ends(client)) == 1, what="the index's end")

@@ -28,7 +28,8 @@ def run_check(args: argparse.Namespace) -> int:
         return 2
     fixed = 0
     fixing: FixResult | None = None
-    cache_dir = args.cache_dir.resolve() if args.cache_dir is not None else None
+    # Not resolved: a --cache-dir that is a symlink is refused (the cache never writes through one).
+    cache_dir = args.cache_dir.absolute() if args.cache_dir is not None else None
     jobs = args.jobs if args.jobs > 0 else default_jobs()
     with _progress(enabled=sys.stderr.isatty() and not args.no_progress) as progress, _no_gc():
 

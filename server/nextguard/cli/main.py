@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     check.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write the cache (.nextguard_cache/ in the workspace)"
+        "--no-cache", action="store_true", help="neither read nor write the cache (in your user cache directory)"
     )
     check.add_argument(
         "--jobs",
@@ -63,7 +63,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="processes that parse a large workspace (default: one per CPU; 1: this one only)",
     )
     check.add_argument(
-        "--cache-dir", type=Path, metavar="DIR", help="keep the cache under DIR instead of in each workspace root"
+        "--cache-dir",
+        type=Path,
+        metavar="DIR",
+        help="keep the cache under DIR instead of your user cache directory (never a symlink; signed with your key)",
     )
     adoption.add_arguments(check)
 

@@ -1,8 +1,9 @@
 """FileFacts ↔ plain tuples that ``marshal`` can write, generated from the dataclasses' type hints.
 
-The on-disk cache and the process pool both move facts as bytes. ``pickle`` goes through each
-dataclass's Python-level ``__getstate__``/``__setstate__`` and was as slow as extracting the facts
-again; ``marshal`` of tuples is C all the way, and decoding calls each class's constructor once.
+The on-disk cache and the process pool both move facts as bytes. Python's object serialiser goes
+through each dataclass's Python-level ``__getstate__``/``__setstate__``, was as slow as extracting
+the facts again, and runs whatever its bytes name; ``marshal`` of tuples is C all the way, builds
+only plain values, and decoding calls each class's constructor once.
 
 Nothing here lists fields by hand: an encoder and a decoder are generated per dataclass from
 ``dataclasses.fields`` and the resolved type hints, so a field added to ``facts/model.py`` is
