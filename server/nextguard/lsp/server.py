@@ -429,7 +429,12 @@ def build_server() -> NextguardServer:
     @server.command(SHOW_MAP)
     async def show_map(ls: NextguardServer, *args: Any) -> str | None:
         folder_uri = args[0] if args else None
-        path = await ls.call(lambda s: s.endpoint_map(folder_uri), SHOW_MAP)
+        try:
+            path = await ls.call(lambda s: s.endpoint_map(folder_uri), SHOW_MAP)
+        except OSError as error:
+            message = f"nextguard: could not write the endpoint map: {error}"
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+            return None
         if path is None:
             ls.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Info, message="nextguard: the folder is still indexing")

@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import tempfile
 import time
 import traceback
 import uuid
@@ -61,6 +60,7 @@ from .convert import (
     workspace_edit,
 )
 from .lone import LoneFileWorkspace
+from .mapfile import write_map
 from .settings import SECTION, effective_config, same_analysis, settings_from
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
@@ -926,7 +926,8 @@ class Session:
 
     def endpoint_map(self, folder_uri: object) -> Path | None:
         """Write the endpoint map of the folder named by ``folder_uri`` (the first folder when it
-        names none) as Markdown to a file of its own, and return that file."""
+        names none) as Markdown to a file of its own, and return that file (None while the folder
+        is indexing). Raises ``OSError`` when the file cannot be written safely."""
         self._sync_all()
         folder = next((f for f in self.folders if f.uri == folder_uri), None)
         if folder is None:
@@ -935,10 +936,8 @@ class Session:
             return None
         text = render_markdown(endpoints(folder.workspace.analysis))
         digest = hashlib.sha256(folder.uri.encode()).hexdigest()[:12]
-        out = Path(tempfile.gettempdir()) / "nextguard" / f"endpoint-map-{folder.root.name}-{digest}.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(f"<!-- nextguard map of {folder.root} -->\n{text}", encoding="utf-8")
-        return out
+        # In a private directory, never through a symlink (``mapfile.py``); an error is the caller's.
+        return write_map(folder.root.name, digest, f"<!-- nextguard map of {folder.root} -->\n{text}")
 
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
