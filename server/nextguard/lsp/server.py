@@ -214,7 +214,10 @@ class NextguardServer(LanguageServer):
 
         async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
             self.protocol.set_writer(writer)
-            await serve_stream(lambda: reader.read(CHUNK), self, FrameDecoder())
+            # `exit` raises SystemExit in its handler; the `exit` feature has closed the listening
+            # socket, so ``serve_forever`` ends and ``serve`` returns the exit code.
+            with contextlib.suppress(SystemExit):
+                await serve_stream(lambda: reader.read(CHUNK), self, FrameDecoder())
             self.shutdown()  # type: ignore[no-untyped-call]
 
         async def main() -> None:
