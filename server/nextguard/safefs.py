@@ -130,9 +130,16 @@ def _owner(descriptor: int) -> tuple[int, int]:
 
 def private_directory(path: os.PathLike[str] | str) -> Path:
     """``path`` as a directory that only this user can enter: made with mode 0o700 (parents
-    too) when missing; refused when it, or the directory it is in, is a symlink, when it belongs
-    to another user, or when it is open to others and cannot be closed."""
+    too) when missing; refused when it is a symlink, when the directory it is in is another
+    user's symlink, when it belongs to another user, or when it is open to others and cannot be
+    closed."""
     target = os.path.abspath(os.fspath(path))
+    parent = os.path.dirname(target)
+    if is_symlink(parent) and hasattr(os, "getuid") and os.lstat(parent).st_uid != os.getuid():
+        # Before anything is made: ``makedirs`` would follow another user's link and create the
+        # directory wherever it points. (A link of the user's own, ~/.cache moved to another
+        # disk, is theirs to make.)
+        raise UnsafeFile(parent, "is another user's symbolic link; not used", errno.ELOOP)
     try:
         os.makedirs(target, mode=0o700, exist_ok=True)
     except FileExistsError:

@@ -5,14 +5,24 @@ session on the analysis thread (``session.py``, ``worker.py``); nothing here ana
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
+import sys
+import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 from lsprotocol import types
-from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
+from pygls.exceptions import (
+    FeatureRequestError,
+    JsonRpcException,
+    JsonRpcInvalidParams,
+    JsonRpcInvalidRequest,
+    JsonRpcServerNotInitialized,
+)
+from pygls.io_ import StdoutWriter
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
@@ -23,8 +33,10 @@ from ..rules.registry import RULES
 from ..syntax.document import TextChange
 from .actions import FIX_ALL_KIND
 from .convert import encoding_of
+from .framing import FrameDecoder, Problem
 from .session import SHOW_MAP, Session, collect_when_idle, faulty
 from .settings import settings_from
+from .transport import CHUNK, ThreadReader, read_function, serve_stream
 from .worker import Worker
 
 if TYPE_CHECKING:
@@ -45,8 +57,54 @@ log = logging.getLogger(__name__)
 
 class NextguardProtocol(LanguageServerProtocol):
     """pygls' protocol without its own copy of every open document (the session keeps the
-    documents, with their trees), and with an error answer for a request whose params do not
-    deserialize (pygls would log it and leave the client waiting forever)."""
+    documents, with their trees), with an error answer for a request whose params do not
+    deserialize (pygls would log it and leave the client waiting forever), and with the lifecycle
+    LSP asks for (``receive``), which pygls does not enforce."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initialize_received = False
+
+    def receive(self, value: Any) -> None:
+        """One message as the transport decoded it. The lifecycle is checked before the message
+        is even structured: before `initialize` a request gets ServerNotInitialized (−32002) and a
+        notification is dropped; a second `initialize`, and any request after `shutdown`, gets
+        InvalidRequest (−32600); `exit` is always obeyed."""
+        if not isinstance(value, dict) or value.get("jsonrpc") != "2.0":
+            self._refuse(None, "not a JSON-RPC 2.0 message")
+            return
+        method = value.get("method")
+        if "id" in value and isinstance(method, str):
+            msg_id = value["id"]
+            if isinstance(msg_id, bool) or not isinstance(msg_id, int | str):
+                self._refuse(None, f"a request id must be a number or a string ({method})")
+                return
+            if method == types.INITIALIZE and self.initialize_received:
+                self._refuse(msg_id, "the server is already initialized")
+                return
+            if method != types.INITIALIZE and not self.initialize_received:
+                error = JsonRpcServerNotInitialized(f"{method} before initialize")
+                self._send_response(msg_id, error=error.to_response_error())
+                return
+            if self._shutdown:
+                self._refuse(msg_id, f"{method} after shutdown")
+                return
+        elif isinstance(method, str) and method != types.EXIT and (not self.initialize_received or self._shutdown):
+            log.debug("dropped the notification %s (not initialized, or shut down)", method)
+            return
+        try:
+            message = self.structure_message(value)
+        except JsonRpcException as error:
+            self._server._report_server_error(error, JsonRpcException)
+            return
+        if method == types.INITIALIZE:
+            self.initialize_received = True
+        self.handle_message(message)
+
+    def _refuse(self, msg_id: int | str | None, why: str) -> None:
+        log.warning("nextguard: invalid request: %s", why)
+        error = JsonRpcInvalidRequest(f"Invalid Request: {why}")
+        self._send_response(msg_id, error=error.to_response_error())  # type: ignore[arg-type]
 
     @lsp_method(types.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: types.DidOpenTextDocumentParams) -> Generator[Any, Any, None]:
@@ -119,6 +177,8 @@ class Connection:
 
 
 class NextguardServer(LanguageServer):
+    protocol: NextguardProtocol
+
     def __init__(self) -> None:
         super().__init__("nextguard", __version__, protocol_cls=NextguardProtocol, max_workers=2)
         self.session: Session | None = None
@@ -128,6 +188,65 @@ class NextguardServer(LanguageServer):
         # The newest version of each document the client sent (didOpen/didChange), recorded on the
         # loop as the message is read, before the analysis thread has applied it.
         self.received: dict[str, int] = {}
+
+    # -- reading the client (``transport.py``; pygls' own reader trusts the framing) --------------
+
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> None:
+        self._stop_event = threading.Event()
+        self.protocol.set_writer(StdoutWriter(stdout or sys.stdout.buffer))
+        read = read_function(stdin or sys.stdin.buffer)
+
+        async def main() -> None:
+            reader = ThreadReader(read, asyncio.get_running_loop())
+            await serve_stream(reader.read, self, FrameDecoder())
+
+        try:
+            asyncio.run(main())
+        except BrokenPipeError:
+            log.error("nextguard: the connection to the client is lost")
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+    def start_tcp(self, host: str, port: int) -> None:
+        self._stop_event = threading.Event()
+
+        async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.protocol.set_writer(writer)
+            # `exit` raises SystemExit in its handler; the `exit` feature has closed the listening
+            # socket, so ``serve_forever`` ends and ``serve`` returns the exit code.
+            with contextlib.suppress(SystemExit):
+                await serve_stream(lambda: reader.read(CHUNK), self, FrameDecoder())
+            self.shutdown()  # type: ignore[no-untyped-call]
+
+        async def main() -> None:
+            self._server = server = await asyncio.start_server(connection, host, port)
+            async with server:
+                await server.serve_forever()
+
+        with contextlib.suppress(asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            asyncio.run(main())
+
+    def receive(self, value: Any) -> None:
+        try:
+            self.protocol.receive(value)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:
+            log.exception("nextguard: unable to handle a message")
+            self._report_server_error(error, JsonRpcException)
+
+    def framing_problem(self, problem: Problem) -> None:
+        """Logged on stderr always, and to the client once it may be told (after `initialize`)."""
+        level = logging.ERROR if problem.severity == "error" else logging.WARNING
+        log.log(level, "nextguard: %s", problem.text)
+        if self.protocol.initialize_received and not self.shutdown_requested:
+            kind = types.MessageType.Error if problem.severity == "error" else types.MessageType.Warning
+            self.window_log_message(types.LogMessageParams(type=kind, message=f"nextguard: {problem.text}"))
+
+    def stopping(self) -> bool:
+        return self._stop_event is not None and self._stop_event.is_set()
 
     def report_server_error(self, error: Exception, source: ServerErrors) -> None:
         """pygls reports errors outside requests (a message that does not parse, a notification
@@ -313,7 +432,12 @@ def build_server() -> NextguardServer:
     @server.command(SHOW_MAP)
     async def show_map(ls: NextguardServer, *args: Any) -> str | None:
         folder_uri = args[0] if args else None
-        path = await ls.call(lambda s: s.endpoint_map(folder_uri), SHOW_MAP)
+        try:
+            path = await ls.call(lambda s: s.endpoint_map(folder_uri), SHOW_MAP)
+        except OSError as error:
+            message = f"nextguard: could not write the endpoint map: {error}"
+            ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Error, message=message))
+            return None
         if path is None:
             ls.window_show_message(
                 types.ShowMessageParams(type=types.MessageType.Info, message="nextguard: the folder is still indexing")

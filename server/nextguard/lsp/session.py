@@ -17,7 +17,6 @@ from __future__ import annotations
 import gc
 import hashlib
 import os
-import tempfile
 import time
 import traceback
 import uuid
@@ -44,14 +43,24 @@ from ..workspace.discovery import (
     SKIPPED_DIRS,
     SOURCE_SUFFIXES,
     discover,
-    find_workspace_root,
     is_declaration_file,
     is_test_file,
     read_source,
 )
 from . import actions as code_actions
 from .actions import FIX_ALL_KIND, FileView, kind_wanted
-from .convert import SOURCE, DiagnosticMemo, ShownKey, hover_markdown, text_edits, to_range, workspace_edit
+from .convert import (
+    SOURCE,
+    DiagnosticMemo,
+    ShownKey,
+    hover_markdown,
+    shown_keys,
+    text_edits,
+    to_range,
+    workspace_edit,
+)
+from .lone import LoneFileWorkspace
+from .mapfile import write_map
 from .settings import SECTION, effective_config, same_analysis, settings_from
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
@@ -66,6 +75,10 @@ WATCHED_GLOBS = (
 _TEST_DIRS = frozenset({"__tests__", "__mocks__"})
 _LOG_LEVELS = {"error": 1, "warning": 2, "info": 3, "debug": 4}
 _CLIENT_TIMEOUT = 10.0
+# The size over which `nextguard check` skips a file (``discover``'s and ``read_source``'s
+# ``max_bytes``): an open document over it is not analysed either. A 5 MB buffer took 11 s to open
+# and 15-30 s for every keystroke after it, and every other request waited behind it.
+MAX_DOCUMENT_BYTES = 1_000_000
 _PROGRESS_INTERVAL = 0.1  # seconds between progress reports while indexing
 
 
@@ -133,6 +146,7 @@ class Folder:
     real_root: Path  # symlinks resolved, as the engine names files
     workspace: Workspace
     implicit: bool = False  # made for a file opened outside every folder
+    lone: Path | None = None  # that file: the folder's only one (``lone.py``)
     settings: dict[str, Any] = field(default_factory=dict)
     good_settings: dict[str, Any] = field(default_factory=dict)
     file_config: Config = DEFAULT_CONFIG
@@ -146,6 +160,8 @@ class Folder:
     excluded: set[Path] = field(default_factory=set)
 
     def contains(self, path: Path) -> bool:
+        if self.lone is not None:
+            return path == self.lone
         return path == self.real_root or self.real_root in path.parents
 
     def uri_for(self, path: Path) -> str:
@@ -187,6 +203,7 @@ class Session:
         self.documents: dict[Path, Document] = {}
         self.document_uris: dict[Path, str] = {}
         self.unsynced: set[Path] = set()
+        self.oversized: set[Path] = set()  # open documents over MAX_DOCUMENT_BYTES: not analysed
         self.editing: Path | None = None  # the document edited last: analysed first
         self.published: dict[str, tuple[Path, list[types.Diagnostic]]] = {}
         self.shown: dict[str, list[ShownKey]] = {}  # of each published list: what decides a new publish
@@ -226,6 +243,14 @@ class Session:
         folder.settings = dict(self.init_settings)
         return folder
 
+    def _make_lone_folder(self, path: Path) -> Folder:
+        """The folder of a file opened outside every folder: the file alone (``lone.py``)."""
+        root = path.parent
+        uri = str(from_fs_path(str(root)))
+        folder = Folder(uri, root, root, LoneFileWorkspace(path), implicit=True, lone=path)
+        folder.settings = dict(self.init_settings)
+        return folder
+
     def _folders_for(self, path: Path) -> list[Folder]:
         """Folders whose workspace holds ``path``, deepest first: with nested folders every one
         analyses the file (imports cross the boundary), the deepest one publishes it."""
@@ -247,6 +272,8 @@ class Session:
         name = path.name
         if not name.endswith(SOURCE_SUFFIXES) or is_declaration_file(name) or is_test_file(name):
             return False
+        if folder.lone is not None:
+            return path == folder.lone  # and nothing around it is discovered to say otherwise
         try:
             rel = path.relative_to(folder.real_root)
         except ValueError:
@@ -270,15 +297,20 @@ class Session:
         return False
 
     def _rediscover(self, folder: Folder) -> None:
-        found = discover(folder.real_root, ignore_globs=folder.workspace.config.ignore)
-        folder.discovered = set(found.files)
+        if folder.lone is not None:
+            folder.discovered = {folder.lone}  # never a walk of the directory it happens to be in
+        else:
+            found = discover(folder.real_root, ignore_globs=folder.workspace.config.ignore)
+            folder.discovered = set(found.files)
         folder.excluded.clear()
 
     def _config_for(self, folder: Folder) -> Config:
         """The folder's file config with its settings laid over it. A broken file or broken settings
-        is a warning; the last good one stays in force."""
+        is a warning; the last good one stays in force. A lone file has no config file: the
+        directory it is in is not a project nextguard was asked to read."""
         try:
-            folder.file_config = load_config(folder.real_root)
+            if folder.lone is None:
+                folder.file_config = load_config(folder.real_root)
         except ConfigError as error:
             kept = "the defaults" if folder.file_config is DEFAULT_CONFIG else "the previous configuration"
             self.client.show(types.MessageType.Warning, f"nextguard: {error} (using {kept})")
@@ -398,7 +430,13 @@ class Session:
         folder.discovered = set(workspace.files)
         folder.excluded.clear()
         for path, document in self.documents.items():
-            if folder.contains(path) and self._accepts(folder, path) and workspace.source(path) != document.data:
+            if not folder.contains(path):
+                continue
+            if path in self.oversized:
+                if workspace.source(path) is not None:
+                    self._update(folder, path, None)  # what discovery read of it is not what is open
+                continue
+            if self._accepts(folder, path) and workspace.source(path) != document.data:
                 self._update(folder, path, document.data, document.tree)
         self.unsynced.difference_update(p for p in self.documents if folder.contains(p))
         folder.indexed = True
@@ -469,13 +507,20 @@ class Session:
         self.editing = path
         if not path.name.endswith(SOURCE_SUFFIXES):
             return
+        if len(document.data) > MAX_DOCUMENT_BYTES:
+            self._set_aside(path, uri)
+            return
+        self._attach(path, uri, document)
+
+    def _attach(self, path: Path, uri: str, document: Document) -> None:
+        """Hand an open document to every folder that analyses it."""
         if not self._folders_for(path):
-            # A file outside every folder is analysed in the project it belongs to.
-            folder = self._make_folder(str(from_fs_path(str(find_workspace_root(path)))), implicit=True)
-            if folder is not None:
-                self.folders.append(folder)
-                if self.started:
-                    self._index([folder], "indexing")
+            # A file outside every folder is analysed alone: indexing the directories around it
+            # meant indexing `/` for `file:///x.ts`.
+            folder = self._make_lone_folder(path)
+            self.folders.append(folder)
+            if self.started:
+                self._index([folder], "indexing")
         document.tree  # noqa: B018 -- parse now, so the first keystroke is an incremental reparse
         for folder in self._folders_for(path):
             if not folder.indexed or not self._accepts(folder, path):
@@ -493,13 +538,47 @@ class Session:
             self.log(types.MessageType.Warning, f"nextguard: change to {uri}, which is not open; ignored")
             return
         document.apply(changes, version)
-        self.unsynced.add(path)
         self.editing = path
+        if not path.name.endswith(SOURCE_SUFFIXES):
+            return
+        too_large = len(document.data) > MAX_DOCUMENT_BYTES
+        if path in self.oversized:
+            if not too_large:
+                self._take_back(path, uri, document)
+            return
+        if too_large:
+            self._set_aside(path, uri)
+            return
+        self.unsynced.add(path)
+
+    def _set_aside(self, path: Path, uri: str) -> None:
+        """An open document over the size limit: taken out of the analysis (findings computed on
+        another text would sit in the wrong places) and shown one notice instead of findings."""
+        self.oversized.add(path)
+        self.unsynced.discard(path)
+        for folder in self._folders_for(path):
+            folder.findings.pop(path, None)
+            if folder.indexed and folder.workspace.source(path) is not None:
+                self._update(folder, path, None)
+        if not self.caps.pull:  # a client that pulls gets the notice from ``pull``
+            notice = [too_large_diagnostic()]
+            self._push(uri, path, notice, shown_keys(notice), self._version(path))
+
+    def _take_back(self, path: Path, uri: str, document: Document) -> None:
+        """A document edited back under the size limit: analysed again."""
+        self.oversized.discard(path)
+        if uri in self.published:
+            self._push(uri, path, [], [], None)
+        self._attach(path, uri, document)
 
     def close(self, uri: str) -> None:
         path = path_of(uri)
         if path is None or self.documents.pop(path, None) is None:
             return
+        if path in self.oversized:
+            self.oversized.discard(path)
+            if uri in self.published:
+                self._push(uri, path, [], [], None)
         self.document_uris.pop(path, None)
         self.unsynced.discard(path)
         self.pulled.pop(uri, None)
@@ -603,7 +682,7 @@ class Session:
         """Hand a document's current text and tree to every folder that analyses it."""
         self.unsynced.discard(path)
         document = self.documents.get(path)
-        if document is None or not path.name.endswith(SOURCE_SUFFIXES):
+        if document is None or not path.name.endswith(SOURCE_SUFFIXES) or path in self.oversized:
             return
         for folder in self._folders_for(path):
             if folder.indexed and self._accepts(folder, path):
@@ -667,8 +746,8 @@ class Session:
         return path in self.documents or folder.config.diagnostics_scope != "openFiles"
 
     def _refresh(self, folder: Folder, path: Path) -> None:
-        if self._owner(path) is not folder:
-            return
+        if self._owner(path) is not folder or path in self.oversized:
+            return  # (an oversized document shows its notice, set by ``_set_aside``)
         if path not in folder.workspace.analysis.index.modules:
             folder.findings.pop(path, None)
             self._deliver(folder, path, [])
@@ -802,6 +881,8 @@ class Session:
         return folder, view, findings
 
     def pull(self, uri: str) -> types.RelatedFullDocumentDiagnosticReport:
+        if path_of(uri) in self.oversized:
+            return types.RelatedFullDocumentDiagnosticReport(items=[too_large_diagnostic()])
         found = self._view(uri)
         if found is None:
             return types.RelatedFullDocumentDiagnosticReport(items=[])
@@ -845,7 +926,8 @@ class Session:
 
     def endpoint_map(self, folder_uri: object) -> Path | None:
         """Write the endpoint map of the folder named by ``folder_uri`` (the first folder when it
-        names none) as Markdown to a file of its own, and return that file."""
+        names none) as Markdown to a file of its own, and return that file (None while the folder
+        is indexing). Raises ``OSError`` when the file cannot be written safely."""
         self._sync_all()
         folder = next((f for f in self.folders if f.uri == folder_uri), None)
         if folder is None:
@@ -854,10 +936,8 @@ class Session:
             return None
         text = render_markdown(endpoints(folder.workspace.analysis))
         digest = hashlib.sha256(folder.uri.encode()).hexdigest()[:12]
-        out = Path(tempfile.gettempdir()) / "nextguard" / f"endpoint-map-{folder.root.name}-{digest}.md"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(f"<!-- nextguard map of {folder.root} -->\n{text}", encoding="utf-8")
-        return out
+        # In a private directory, never through a symlink (``mapfile.py``); an error is the caller's.
+        return write_map(folder.root.name, digest, f"<!-- nextguard map of {folder.root} -->\n{text}")
 
     def code_actions(
         self, uri: str, where: types.Range, sent: Sequence[types.Diagnostic], only: Sequence[str] | None
@@ -984,6 +1064,22 @@ class _IndexProgress:
         share = (self.position + done / max(total, 1)) / self.count
         report = types.WorkDoneProgressReport(message=f"{self.name}: {done}/{total} files", percentage=int(share * 100))
         self.client.progress(self.token, report)
+
+
+def too_large_diagnostic() -> types.Diagnostic:
+    """The one notice an open document over the size limit gets instead of findings: a diagnostic,
+    not a popup, so it stays on the file for as long as it is the reason nothing is shown, without
+    interrupting whoever opened a large generated file by accident."""
+    start = types.Position(0, 0)
+    return types.Diagnostic(
+        range=types.Range(start, start),
+        message=(
+            f"Not analysed: the file is over nextguard's {MAX_DOCUMENT_BYTES:,}-byte limit "
+            "(`nextguard check` skips files this large too)."
+        ),
+        severity=types.DiagnosticSeverity.Information,
+        source=SOURCE,
+    )
 
 
 def _range_key(item: types.Range) -> tuple[int, int, int, int]:
