@@ -43,6 +43,7 @@ cat > "$W/data/User/settings.json" <<JSON
   "nextguard.path": "$SERVER_PATH",
   "nextguard.trace.server": "verbose",
   "editor.codeActionsOnSave": { "source.fixAll.nextguard": "explicit" },
+  "editor.codeActionsOnSaveTimeout": 5000,
   "git.enabled": false,
   "workbench.startupEditor": "none",
   "workbench.tips.enabled": false,
