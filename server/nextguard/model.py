@@ -70,7 +70,17 @@ class Finding:
 
 
 NoticeKind = Literal[
-    "unreadable", "binary", "encoding", "too-large", "symlink-loop", "syntax", "not-found", "rule-error"
+    "unreadable",
+    "binary",
+    "encoding",
+    "too-large",
+    "symlink-loop",
+    "syntax",
+    "not-found",
+    "rule-error",
+    "config",  # a configuration file (tsconfig.json, package.json…) that could not be used
+    "outside",  # a symbolic link out of the workspace, not followed
+    "too-deep",  # code nested deeper than the parser's queries can see
 ]
 
 
