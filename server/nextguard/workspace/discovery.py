@@ -118,6 +118,33 @@ def _read_gitignore(path: str) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
 
 
+def workspace_files(root: Path, patterns: Sequence[str]) -> list[Path]:
+    """The files under ``root`` that the glob ``patterns`` name (``prisma/*.prisma``,
+    ``*/*/package.json``), in pattern order: none under node_modules, and none reached through a
+    symbolic link out of the workspace (``Path.glob`` follows links, so ``apps -> /`` would have
+    ``*/*/package.json`` read the machine's files). Read them with ``configfile`` or ``safefs``."""
+    real_root = os.path.realpath(root)
+    prefix = real_root.rstrip(os.sep) + os.sep
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        for path in root.glob(pattern):
+            if "node_modules" in path.parts or path in found:
+                continue
+            real = os.path.realpath(path)
+            if real == real_root or real.startswith(prefix):
+                found[path] = None
+    return list(found)
+
+
+def read_workspace_text(path: Path, limit: int = 1_000_000) -> str | None:
+    """The text of a regular file of at most ``limit`` bytes (undecodable bytes replaced); None
+    for anything else: missing, a FIFO or a device, too large, unreadable."""
+    try:
+        return read_bounded(path, limit).decode("utf-8-sig", errors="replace")
+    except OSError:
+        return None
+
+
 def is_test_file(name: str) -> bool:
     return ".test." in name or ".spec." in name
 
@@ -351,27 +378,15 @@ def read_source(path: Path, max_bytes: int = 1_000_000) -> tuple[bytes | None, N
     not UTF-8 (kind="encoding"; a UTF-8 BOM is fine and is kept), or larger than max_bytes
     (kind="too-large"). Never raises on user input."""
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise block until a writer appears; what
-        # the descriptor is gets checked before anything is read from it.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # Never blocks on a FIFO, never reads a device, and reads one byte past the limit to tell
+        # a file that grew since its stat.
+        data = read_bounded(path, max_bytes)
+    except TooLarge as error:
+        return None, Notice(Path(path), "too-large", _too_large(str(path), error.size, max_bytes))
+    except UnsafeFile:
+        return None, Notice(Path(path), "unreadable", f"{path} is not a regular file")
     except OSError as error:
         return None, Notice(Path(path), "unreadable", f"cannot read {path}: {error.strerror or error}")
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None, Notice(Path(path), "unreadable", f"{path} is not a regular file")
-        if info.st_size > max_bytes:
-            return None, Notice(Path(path), "too-large", _too_large(str(path), info.st_size, max_bytes))
-        with open(descriptor, "rb", closefd=False) as handle:
-            # One byte over the limit tells us the file grew past it since the stat.
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return None, Notice(Path(path), "unreadable", f"cannot read {path}: {reason}")
-    finally:
-        os.close(descriptor)
-    if len(data) > max_bytes:
-        return None, Notice(Path(path), "too-large", _too_large(str(path), len(data), max_bytes))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, Notice(Path(path), "encoding", f"{path} is UTF-16; only UTF-8 is supported")
     if b"\0" in data[:_BINARY_SNIFF_BYTES]:
