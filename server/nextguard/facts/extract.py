@@ -12,7 +12,7 @@ found by searching their names in the text of the function that declares them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, fields
 from importlib import resources
 from operator import itemgetter
@@ -248,38 +248,51 @@ def roots_of(text: bytes) -> tuple[str, ...]:
     return tuple(found)
 
 
+# A destructuring pattern nested deeper than this keeps binding its names, but their paths stop
+# growing: copying a path at each of 100,000 levels would cost time in the square of the depth.
+_MAX_PATTERN_PATH = 64
+
+
 def binders_of(pattern: Node | None, path: tuple[str, ...] = (), index: int = 0) -> list[Binder]:
-    """The names a binding pattern (`x`, `{ a, b: { c } }`, `[d, ...e]`, `f = 1`) binds."""
-    if pattern is None:
-        return []
-    kind = pattern.type
-    if kind in ("identifier", "shorthand_property_identifier_pattern"):
-        return [_make_binder(_text(pattern), (*path, _text(pattern)) if kind != "identifier" else path, index)]
-    if kind == "object_pattern":
-        found: list[Binder] = []
-        for child in pattern.named_children:
-            if child.type == "shorthand_property_identifier_pattern":
-                found.append(_make_binder(_text(child), (*path, _text(child)), index))
-            elif child.type == "pair_pattern":
-                key = child.child_by_field_name("key")
-                found += binders_of(child.child_by_field_name("value"), (*path, _text(key)), index)
-            elif child.type == "object_assignment_pattern":
-                found += binders_of(child.child_by_field_name("left"), path, index)
-            elif child.type == "rest_pattern":
-                found += binders_of(child.named_children[0] if child.named_children else None, (*path, "..."), index)
-        return found
-    if kind == "array_pattern":
-        found = []
-        for position, child in enumerate(pattern.named_children):
-            found += binders_of(child, (*path, f"[{position}]"), index)
-        return found
-    if kind in ("assignment_pattern", "object_assignment_pattern"):
-        return binders_of(pattern.child_by_field_name("left"), path, index)
-    if kind == "rest_pattern":
-        return binders_of(pattern.named_children[0] if pattern.named_children else None, (*path, "..."), index)
-    if kind in ("required_parameter", "optional_parameter"):
-        return binders_of(pattern.child_by_field_name("pattern"), path, index)
-    return []
+    """The names a binding pattern (`x`, `{ a, b: { c } }`, `[d, ...e]`, `f = 1`) binds, in
+    source order. Iterative: a pattern nested 10,000 deep is legal, and must not recurse."""
+    found: list[Binder] = []
+    stack: list[tuple[Node | None, tuple[str, ...]]] = [(pattern, path)]
+
+    def deeper(path: tuple[str, ...], step: str) -> tuple[str, ...]:
+        return (*path, step) if len(path) < _MAX_PATTERN_PATH else path
+
+    while stack:
+        node, path = stack.pop()
+        if node is None:
+            continue
+        kind = node.type
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            name = _text(node)
+            found.append(_make_binder(name, deeper(path, name) if kind != "identifier" else path, index))
+            continue
+        inner: list[tuple[Node | None, tuple[str, ...]]] = []
+        if kind == "object_pattern":
+            for child in node.named_children:
+                if child.type == "shorthand_property_identifier_pattern":
+                    inner.append((child, path))
+                elif child.type == "pair_pattern":
+                    key = child.child_by_field_name("key")
+                    inner.append((child.child_by_field_name("value"), deeper(path, _text(key))))
+                elif child.type == "object_assignment_pattern":
+                    inner.append((child.child_by_field_name("left"), path))
+                elif child.type == "rest_pattern":
+                    inner.append((child.named_children[0] if child.named_children else None, deeper(path, "...")))
+        elif kind == "array_pattern":
+            inner = [(child, deeper(path, f"[{position}]")) for position, child in enumerate(node.named_children)]
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            inner = [(node.child_by_field_name("left"), path)]
+        elif kind == "rest_pattern":
+            inner = [(node.named_children[0] if node.named_children else None, deeper(path, "..."))]
+        elif kind in ("required_parameter", "optional_parameter"):
+            inner = [(node.child_by_field_name("pattern"), path)]
+        stack.extend(reversed(inner))
+    return found
 
 
 def _is_field(parent: Node, name: str, child: Node) -> bool:
@@ -653,29 +666,46 @@ class _Builder:
     def _wrapper_chain(self, call: Node, functions: list[Node], refs: list[tuple[str, ...]]) -> None:
         """Collect, outermost call first, the functions passed along a wrapper chain such as
         ``authClient.schema(s).action(fn)`` or ``cache(withAuth(fn))``, and each call's callee.
-        The first function found is the one the binding *is*; the others are middleware."""
-        node: Node | None = call
-        while node is not None and node.type in ("call_expression", "new_expression"):
+        The first function found is the one the binding *is*; the others are middleware.
+
+        A call among the arguments is followed before the arguments after it, as a recursive
+        walk would; the stack makes ``w(w(w(…fn)))`` 100,000 deep cost no Python recursion."""
+        # Each frame: a call in the chain, its callee, its method name, and its arguments to go.
+        stack: list[tuple[Node | None, str, Iterator[Node]]] = []
+
+        def enter(node: Node) -> None:
             callee = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
             refs.append(chain_of(callee))
             arguments = node.child_by_field_name("arguments")
-            if arguments is not None and arguments.type == "arguments":
-                method = refs[-1][-1] if refs[-1] else ""
-                for argument in arguments.named_children:
-                    inner = unwrap(argument)
-                    if inner is None:
-                        continue
-                    if inner.type in FUNCTION_TYPES:
-                        functions.append(inner)
-                    elif inner.type == "call_expression":
-                        self._wrapper_chain(inner, functions, refs)
-                    elif inner.type in ("identifier", "member_expression") and method in _MIDDLEWARE_METHODS:
-                        # `client.use(requireUser)`: a named middleware runs before the body too
-                        refs.append(chain_of(inner))
+            listed = arguments.named_children if arguments is not None and arguments.type == "arguments" else []
+            stack.append((callee, refs[-1][-1] if refs[-1] else "", iter(listed)))
+
+        enter(call)
+        while stack:
+            callee, method, arguments = stack[-1]
+            descended = False
+            for argument in arguments:
+                inner = unwrap(argument)
+                if inner is None:
+                    continue
+                if inner.type in FUNCTION_TYPES:
+                    functions.append(inner)
+                elif inner.type == "call_expression":
+                    enter(inner)
+                    descended = True
+                    break
+                elif inner.type in ("identifier", "member_expression") and method in _MIDDLEWARE_METHODS:
+                    # `client.use(requireUser)`: a named middleware runs before the body too
+                    refs.append(chain_of(inner))
+            if descended:
+                continue
+            stack.pop()
             # follow `a.use(f).action(g)` down to `a.use(f)`
             node = unwrap(callee.child_by_field_name("object")) if callee is not None else None
             if node is not None and node.type == "member_expression":
                 node = unwrap(node.child_by_field_name("object"))
+            if node is not None and node.type in ("call_expression", "new_expression"):
+                enter(node)
 
     # -- units and calls --------------------------------------------------------------------------
 
