@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tree_sitter import Language, Node, Query, QueryCursor, Tree
 
 from ..model import Span
-from ..syntax.parse import TSX, TYPESCRIPT, first_error
+from ..syntax.parse import TSX, TYPESCRIPT, deeper_than, first_error
 from ..syntax.positions import LineIndex
 from .model import (
     FIELD_METHODS,
@@ -44,6 +44,9 @@ from .model import (
 
 _QUERY_TEXT = resources.files(__package__).joinpath("queries/facts.scm").read_text(encoding="utf-8")
 _QUERIES: dict[int, Query] = {}
+# How many levels of the syntax tree extraction reads: 1,000 levels of nested code or more (each
+# block, call or callback is two to four levels). Deeper code is left out, and said so.
+MAX_DEPTH = 6_500
 
 
 _T = TypeVar("_T")
@@ -479,6 +482,9 @@ class _Builder:
                 facts.bare_server_only.append(_span(node))
         if facts.first_statement is None and directives:
             facts.first_statement = _span(directives[0])
+        deep = deeper_than(root, MAX_DEPTH)
+        if deep is not None:
+            facts.too_deep = _span(deep)
         error = first_error(root)
         if error is not None:
             facts.syntax_error = _span(error)
@@ -1221,10 +1227,17 @@ def _header_span(node: Node) -> Span:
     return Span(node.start_byte, max(end, node.start_byte))
 
 
+def _cursor(language: Language) -> QueryCursor:
+    cursor = QueryCursor(_query(TYPESCRIPT if language == TYPESCRIPT else TSX))
+    # Past 65,535 levels tree-sitter's query cursor silently stops matching (its depths are 16
+    # bits) and takes minutes over what it no longer matches; and much of what reads the captured
+    # nodes (``Node.parent``) costs their depth. Nothing real nests this deep.
+    cursor.set_max_start_depth(MAX_DEPTH)
+    return cursor
+
+
 def extract(path: Path, data: bytes, tree: Tree) -> FileFacts:
-    language = tree.language
-    query = _query(TYPESCRIPT if language == TYPESCRIPT else TSX)
-    captures = QueryCursor(query).captures(tree.root_node)
+    captures = _cursor(tree.language).captures(tree.root_node)
     builder = _Builder(path, data, tree)
     builder.module()
     builder.units_and_calls(captures)
@@ -1244,8 +1257,7 @@ def extract_range(path: Path, data: bytes, tree: Tree, start: int, end: int) -> 
     """For ``facts/partial.py``: the module-level facts of the whole file, but units, calls,
     comments and refs only of what lies inside ``[start, end)`` (one top-level statement), with
     the bindings as they were before their functions were numbered."""
-    language = tree.language
-    cursor = QueryCursor(_query(TYPESCRIPT if language == TYPESCRIPT else TSX))
+    cursor = _cursor(tree.language)
     cursor.set_byte_range(start, end)
     captures = {
         name: [node for node in nodes if node.start_byte >= start and node.end_byte <= end]
