@@ -52,6 +52,9 @@ class ConfigFileError(Exception):
     """A configuration file that exists but cannot be used; ``str(e)`` is ``"<path>: <reason>"``."""
 
     def __init__(self, path: Path, reason: str) -> None:
+        # One line whatever the file holds: parsers quote the character they stopped at, which
+        # may be a newline or a terminal escape.
+        reason = "".join(char if char.isprintable() else repr(char)[1:-1] for char in reason)
         super().__init__(path, reason)
         self.path = path
         self.reason = reason
