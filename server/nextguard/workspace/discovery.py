@@ -348,13 +348,15 @@ def discover(root: Path, *, ignore_globs: Sequence[str] = (), max_bytes: int = 1
     """Every source file under root: honour .gitignore files (the root one and nested ones, each relative to
     its own directory, like git does) and ignore_globs (gitignore-style patterns relative to root), skip
     SKIPPED_DIRS at any depth, skip test files (`*.test.*`, `*.spec.*`, files under `__tests__`/`__mocks__`
-    dirs), skip `.d.ts`/`.d.mts`/`.d.cts`. Follows directory symlinks but detects loops (by (st_dev, st_ino)
+    dirs), skip `.d.ts`/`.d.mts`/`.d.cts`. Follows symlinks that stay inside the root (each directory
+    once), but not one that leads out of it (Notice(kind="outside")); detects loops (by (st_dev, st_ino)
     of each directory visited on the current path) and reports a Notice(kind="symlink-loop") instead of
     looping; broken symlinks are skipped with a notice (kind="unreadable"). Files over max_bytes are NOT
     returned and get Notice(kind="too-large", message mentions the size and the limit). A root that does not
     exist gives Notice(kind="not-found") and no files.
 
-    ``root`` in the result is the real path of the given root; ``files`` are real paths.
+    ``root`` in the result is the real path of the given root; ``files`` are real paths. The notices
+    also name any tsconfig/jsconfig governing the files that cannot be used (kind="config").
     """
     absolute = os.path.abspath(root)
     try:

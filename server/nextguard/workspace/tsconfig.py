@@ -71,6 +71,10 @@ def _parse_paths(value: object) -> tuple[tuple[str, tuple[str, ...]], ...] | Non
     return tuple(parsed)
 
 
+def _present(path: str) -> bool:
+    return os.path.exists(path) and not os.path.isdir(path)
+
+
 def _is_file_reference(spec: str) -> bool:
     return spec.startswith(_CONFIG_DIR) or spec.startswith(("./", "../")) or os.path.isabs(spec)
 
@@ -79,9 +83,10 @@ def _find_extended(spec: str, config_dir: str) -> str | None:
     """Where an ``extends`` entry points, or None when it cannot be found."""
     if _is_file_reference(spec):
         candidate = _expand(spec, config_dir, config_dir)
-        if os.path.isfile(candidate):
+        # A FIFO by that name is found, so that reading it is refused with a notice that says so.
+        if _present(candidate):
             return candidate
-        if not candidate.endswith(".json") and os.path.isfile(candidate + ".json"):
+        if not candidate.endswith(".json") and _present(candidate + ".json"):
             return candidate + ".json"
         return None
     # A package name (`@tsconfig/next`, `@acme/tsconfig/nextjs.json`), looked up in node_modules
@@ -158,10 +163,6 @@ def load_tsconfig(path: Path) -> TsConfig:
         )
     base_url = Path(options.base_url) if options.base_url is not None else None
     return TsConfig(Path(absolute), base_url, paths, tuple(problems))
-
-
-def _present(path: str) -> bool:
-    return os.path.exists(path) and not os.path.isdir(path)
 
 
 class TsConfigLocator:
