@@ -19,9 +19,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, cast
 
-import json5
 import pathspec
 
+from nextguard.configfile import ConfigFileError, Syntax, parse_config, read_config_text
 from nextguard.model import Severity
 
 if TYPE_CHECKING:
@@ -120,24 +120,17 @@ def load_config(root: Path) -> Config:
     file and the key of the first problem.
     """
     config_file = root / CONFIG_FILE
-    if config_file.is_file():
-        text = _read_text(config_file)
-        try:
-            # nextguard.json is hand-written, often copied from docs with comments in it; JSON5
-            # is a superset of JSONC. Duplicate keys are almost always a merge accident, so the
-            # silent last-one-wins of plain JSON is refused.
-            data = json5.loads(text, allow_duplicate_keys=False)
-        except ValueError as exc:
-            raise ConfigError(config_file, "", f"not valid JSON: {_json5_detail(exc)}") from exc
-        return _build(data, config_file, ())
+    text = _read_text(config_file)
+    if text is not None:
+        # nextguard.json is hand-written, often copied from docs with comments in it (JSONC, or
+        # JSON5 for a small file). Duplicate keys are almost always a merge accident, so the
+        # silent last-one-wins of plain JSON is refused.
+        return _build(_parse(text, config_file, "jsonc", duplicate_keys=False), config_file, ())
 
     package_file = root / PACKAGE_JSON
-    if package_file.is_file():
-        text = _read_text(package_file)
-        try:
-            package = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(package_file, "", f"not valid JSON: {exc}") from exc
+    text = _read_text(package_file)
+    if text is not None:
+        package = _parse(text, package_file, "json", duplicate_keys=True)
         if not isinstance(package, dict):
             raise ConfigError(package_file, "", "expected a JSON object at the top level")
         if PACKAGE_JSON_KEY in package:
@@ -180,19 +173,20 @@ def _config_validator() -> Draft202012Validator:
     return Draft202012Validator(dict(config_schema()))
 
 
-def _read_text(path: Path) -> str:
+def _read_text(path: Path) -> str | None:
+    """The file's text, None when there is none. A FIFO, a device, a file over the size limit or
+    one that is not UTF-8 is a ConfigError: never opened for reading, never a hang."""
     try:
-        # utf-8-sig: editors on Windows still write a byte-order mark, which json rejects.
-        return path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(path, "", f"not UTF-8 text: {exc.reason} at byte {exc.start}") from exc
-    except OSError as exc:
-        raise ConfigError(path, "", f"cannot be read: {exc.strerror or exc}") from exc
+        return read_config_text(path)
+    except ConfigFileError as exc:
+        raise ConfigError(path, "", exc.reason) from None
 
 
-def _json5_detail(exc: ValueError) -> str:
-    # json5 reports positions as "<string>:LINE Unexpected ..."; the file is named by ConfigError.
-    return re.sub(r"^<string>:(\d+)", r"line \1:", str(exc)).replace(":  ", ": ")
+def _parse(text: str, path: Path, syntax: Syntax, *, duplicate_keys: bool) -> object:
+    try:
+        return parse_config(text, path, syntax, duplicate_keys=duplicate_keys)
+    except ConfigFileError as exc:
+        raise ConfigError(path, "", exc.reason) from None
 
 
 def _build(data: object, source: Path | None, prefix: tuple[str | int, ...]) -> Config:

@@ -20,7 +20,7 @@ from tree_sitter import Tree
 from .analysis import Analysis
 from .cache import FactsCache, Recorder, ResultCache, open_store
 from .config import DEFAULT_CONFIG, Config, load_config
-from .facts.extract import extract
+from .facts.extract import MAX_DEPTH, extract
 from .facts.model import FileFacts
 from .facts.partial import Moves, reextract_moving
 from .model import Finding, Notice, Report, Span
@@ -38,14 +38,25 @@ Progress = Callable[[int, int], None]
 def load_file(path: Path, data: bytes) -> tuple[FileFacts, Notice | None]:
     tree = parse(path, data)
     facts = extract(path, data, tree)
-    return facts, _syntax_notice(facts)
+    return facts, next(iter(_facts_notices(facts)), None)
 
 
-def _syntax_notice(facts: FileFacts) -> Notice | None:
-    if facts.syntax_error is None:
-        return None
-    row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
-    return Notice(facts.path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses")
+def _facts_notices(facts: FileFacts) -> list[Notice]:
+    notices: list[Notice] = []
+    if facts.syntax_error is not None:
+        row, col = facts.lines.position(facts.syntax_error.start, "utf-32")
+        notices.append(Notice(facts.path, "syntax", f"syntax error at {row + 1}:{col + 1}; analysed what parses"))
+    if facts.too_deep is not None:
+        row, col = facts.lines.position(facts.too_deep.start, "utf-32")
+        notices.append(
+            Notice(
+                facts.path,
+                "too-deep",
+                f"code nested more than {MAX_DEPTH:,} syntax levels deep at {row + 1}:{col + 1}; "
+                "what lies deeper was not analysed",
+            )
+        )
+    return notices
 
 
 def build_index(
@@ -116,9 +127,7 @@ def build_index(
         if item is None or item[2] is None:
             continue
         facts = item[2]
-        syntax = _syntax_notice(facts)
-        if syntax is not None:
-            notices.append(syntax)
+        notices.extend(_facts_notices(facts))
         modules[path] = facts
         sources[path] = item[1]
     return WorkspaceIndex(root, config, modules, sources)

@@ -70,7 +70,18 @@ class Finding:
 
 
 NoticeKind = Literal[
-    "unreadable", "binary", "encoding", "too-large", "symlink-loop", "syntax", "not-found", "rule-error", "cache"
+    "unreadable",
+    "binary",
+    "encoding",
+    "too-large",
+    "symlink-loop",
+    "syntax",
+    "not-found",
+    "rule-error",
+    "config",  # a configuration file (tsconfig.json, package.json…) that could not be used
+    "outside",  # a symbolic link out of the workspace, not followed
+    "too-deep",  # code nested deeper than the parser's queries can see
+    "cache",  # a cache that could not be used (unsigned, corrupt, refused link)
 ]
 
 

@@ -12,7 +12,7 @@ found by searching their names in the text of the function that declares them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import MISSING, fields
 from importlib import resources
 from operator import itemgetter
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from tree_sitter import Language, Node, Query, QueryCursor, Tree
 
 from ..model import Span
-from ..syntax.parse import TSX, TYPESCRIPT, first_error
+from ..syntax.parse import TSX, TYPESCRIPT, deeper_than, first_error
 from ..syntax.positions import LineIndex
 from .model import (
     FIELD_METHODS,
@@ -44,6 +44,9 @@ from .model import (
 
 _QUERY_TEXT = resources.files(__package__).joinpath("queries/facts.scm").read_text(encoding="utf-8")
 _QUERIES: dict[int, Query] = {}
+# How many levels of the syntax tree extraction reads: 1,000 levels of nested code or more (each
+# block, call or callback is two to four levels). Deeper code is left out, and said so.
+MAX_DEPTH = 6_500
 
 
 _T = TypeVar("_T")
@@ -123,12 +126,16 @@ _CONDITIONAL = frozenset({"if_statement", "while_statement", "do_statement", "fo
 # Names a value's text refers to: identifiers not after a `.` and not object keys. String literals
 # are blanked first so that `formData.get('id')` does not refer to `id`.
 _ROOT = re.compile(rb"(?<![.\w$])([A-Za-z_$][\w$]*)(?![\w$])(?!\s*:[^:])")
-_STRING = re.compile(rb"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"")
 _NOT_NAMES = frozenset(
     b"await new typeof instanceof in of as void delete true false null undefined this async function return "
     b"const let var if else satisfies keyof throw yield".split()
 )
-_ROOTS_LIMIT = 4000
+# Comments are blanked too (a `/* … */` of 5,000 characters once pushed `where: { id }` past the
+# limit and NG301 said nothing). The limit bounds the cost of nested calls, whose arguments hold
+# each other's text; the scan reads a little further so that comments do not count against it.
+_STRING_OR_COMMENT = re.compile(rb"'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"|//[^\n]*|/\*.*?(?:\*/|\Z)", re.DOTALL)
+_ROOTS_SCAN = 65536
+_ROOTS_LIMIT = 16384
 # Captures the unit sweep visits, and their order among events that start at one byte.
 _EVENT_ORDER = (("call", 1), ("new", 1), ("env", 2), ("throw", 3), ("local", 0), ("return", 4))
 
@@ -238,48 +245,65 @@ def _statement_string(node: Node) -> str | None:
     return string_value(expression) if expression is not None and expression.type == "string" else None
 
 
+def _blank(match: re.Match[bytes]) -> bytes:
+    return b"''" if match.group()[:1] in (b"'", b'"') else b" "
+
+
 def roots_of(text: bytes) -> tuple[str, ...]:
     """The names an expression's source text refers to, in order, without repeats."""
     found: dict[str, None] = {}
-    for match in _ROOT.finditer(_STRING.sub(b"''", text[:_ROOTS_LIMIT])):
+    for match in _ROOT.finditer(_STRING_OR_COMMENT.sub(_blank, text[:_ROOTS_SCAN])[:_ROOTS_LIMIT]):
         name = match.group(1)
         if name not in _NOT_NAMES:
             found.setdefault(name.decode("utf-8", "replace"), None)
     return tuple(found)
 
 
+# A destructuring pattern nested deeper than this keeps binding its names, but their paths stop
+# growing: copying a path at each of 100,000 levels would cost time in the square of the depth.
+_MAX_PATTERN_PATH = 64
+
+
 def binders_of(pattern: Node | None, path: tuple[str, ...] = (), index: int = 0) -> list[Binder]:
-    """The names a binding pattern (`x`, `{ a, b: { c } }`, `[d, ...e]`, `f = 1`) binds."""
-    if pattern is None:
-        return []
-    kind = pattern.type
-    if kind in ("identifier", "shorthand_property_identifier_pattern"):
-        return [_make_binder(_text(pattern), (*path, _text(pattern)) if kind != "identifier" else path, index)]
-    if kind == "object_pattern":
-        found: list[Binder] = []
-        for child in pattern.named_children:
-            if child.type == "shorthand_property_identifier_pattern":
-                found.append(_make_binder(_text(child), (*path, _text(child)), index))
-            elif child.type == "pair_pattern":
-                key = child.child_by_field_name("key")
-                found += binders_of(child.child_by_field_name("value"), (*path, _text(key)), index)
-            elif child.type == "object_assignment_pattern":
-                found += binders_of(child.child_by_field_name("left"), path, index)
-            elif child.type == "rest_pattern":
-                found += binders_of(child.named_children[0] if child.named_children else None, (*path, "..."), index)
-        return found
-    if kind == "array_pattern":
-        found = []
-        for position, child in enumerate(pattern.named_children):
-            found += binders_of(child, (*path, f"[{position}]"), index)
-        return found
-    if kind in ("assignment_pattern", "object_assignment_pattern"):
-        return binders_of(pattern.child_by_field_name("left"), path, index)
-    if kind == "rest_pattern":
-        return binders_of(pattern.named_children[0] if pattern.named_children else None, (*path, "..."), index)
-    if kind in ("required_parameter", "optional_parameter"):
-        return binders_of(pattern.child_by_field_name("pattern"), path, index)
-    return []
+    """The names a binding pattern (`x`, `{ a, b: { c } }`, `[d, ...e]`, `f = 1`) binds, in
+    source order. Iterative: a pattern nested 10,000 deep is legal, and must not recurse."""
+    found: list[Binder] = []
+    stack: list[tuple[Node | None, tuple[str, ...]]] = [(pattern, path)]
+
+    def deeper(path: tuple[str, ...], step: str) -> tuple[str, ...]:
+        return (*path, step) if len(path) < _MAX_PATTERN_PATH else path
+
+    while stack:
+        node, path = stack.pop()
+        if node is None:
+            continue
+        kind = node.type
+        if kind in ("identifier", "shorthand_property_identifier_pattern"):
+            name = _text(node)
+            found.append(_make_binder(name, deeper(path, name) if kind != "identifier" else path, index))
+            continue
+        inner: list[tuple[Node | None, tuple[str, ...]]] = []
+        if kind == "object_pattern":
+            for child in node.named_children:
+                if child.type == "shorthand_property_identifier_pattern":
+                    inner.append((child, path))
+                elif child.type == "pair_pattern":
+                    key = child.child_by_field_name("key")
+                    inner.append((child.child_by_field_name("value"), deeper(path, _text(key))))
+                elif child.type == "object_assignment_pattern":
+                    inner.append((child.child_by_field_name("left"), path))
+                elif child.type == "rest_pattern":
+                    inner.append((child.named_children[0] if child.named_children else None, deeper(path, "...")))
+        elif kind == "array_pattern":
+            inner = [(child, deeper(path, f"[{position}]")) for position, child in enumerate(node.named_children)]
+        elif kind in ("assignment_pattern", "object_assignment_pattern"):
+            inner = [(node.child_by_field_name("left"), path)]
+        elif kind == "rest_pattern":
+            inner = [(node.named_children[0] if node.named_children else None, deeper(path, "..."))]
+        elif kind in ("required_parameter", "optional_parameter"):
+            inner = [(node.child_by_field_name("pattern"), path)]
+        stack.extend(reversed(inner))
+    return found
 
 
 def _is_field(parent: Node, name: str, child: Node) -> bool:
@@ -466,6 +490,9 @@ class _Builder:
                 facts.bare_server_only.append(_span(node))
         if facts.first_statement is None and directives:
             facts.first_statement = _span(directives[0])
+        deep = deeper_than(root, MAX_DEPTH)
+        if deep is not None:
+            facts.too_deep = _span(deep)
         error = first_error(root)
         if error is not None:
             facts.syntax_error = _span(error)
@@ -653,29 +680,46 @@ class _Builder:
     def _wrapper_chain(self, call: Node, functions: list[Node], refs: list[tuple[str, ...]]) -> None:
         """Collect, outermost call first, the functions passed along a wrapper chain such as
         ``authClient.schema(s).action(fn)`` or ``cache(withAuth(fn))``, and each call's callee.
-        The first function found is the one the binding *is*; the others are middleware."""
-        node: Node | None = call
-        while node is not None and node.type in ("call_expression", "new_expression"):
+        The first function found is the one the binding *is*; the others are middleware.
+
+        A call among the arguments is followed before the arguments after it, as a recursive
+        walk would; the stack makes ``w(w(w(…fn)))`` 100,000 deep cost no Python recursion."""
+        # Each frame: a call in the chain, its callee, its method name, and its arguments to go.
+        stack: list[tuple[Node | None, str, Iterator[Node]]] = []
+
+        def enter(node: Node) -> None:
             callee = node.child_by_field_name("function" if node.type == "call_expression" else "constructor")
             refs.append(chain_of(callee))
             arguments = node.child_by_field_name("arguments")
-            if arguments is not None and arguments.type == "arguments":
-                method = refs[-1][-1] if refs[-1] else ""
-                for argument in arguments.named_children:
-                    inner = unwrap(argument)
-                    if inner is None:
-                        continue
-                    if inner.type in FUNCTION_TYPES:
-                        functions.append(inner)
-                    elif inner.type == "call_expression":
-                        self._wrapper_chain(inner, functions, refs)
-                    elif inner.type in ("identifier", "member_expression") and method in _MIDDLEWARE_METHODS:
-                        # `client.use(requireUser)`: a named middleware runs before the body too
-                        refs.append(chain_of(inner))
+            listed = arguments.named_children if arguments is not None and arguments.type == "arguments" else []
+            stack.append((callee, refs[-1][-1] if refs[-1] else "", iter(listed)))
+
+        enter(call)
+        while stack:
+            callee, method, arguments = stack[-1]
+            descended = False
+            for argument in arguments:
+                inner = unwrap(argument)
+                if inner is None:
+                    continue
+                if inner.type in FUNCTION_TYPES:
+                    functions.append(inner)
+                elif inner.type == "call_expression":
+                    enter(inner)
+                    descended = True
+                    break
+                elif inner.type in ("identifier", "member_expression") and method in _MIDDLEWARE_METHODS:
+                    # `client.use(requireUser)`: a named middleware runs before the body too
+                    refs.append(chain_of(inner))
+            if descended:
+                continue
+            stack.pop()
             # follow `a.use(f).action(g)` down to `a.use(f)`
             node = unwrap(callee.child_by_field_name("object")) if callee is not None else None
             if node is not None and node.type == "member_expression":
                 node = unwrap(node.child_by_field_name("object"))
+            if node is not None and node.type in ("call_expression", "new_expression"):
+                enter(node)
 
     # -- units and calls --------------------------------------------------------------------------
 
@@ -1191,10 +1235,17 @@ def _header_span(node: Node) -> Span:
     return Span(node.start_byte, max(end, node.start_byte))
 
 
+def _cursor(language: Language) -> QueryCursor:
+    cursor = QueryCursor(_query(TYPESCRIPT if language == TYPESCRIPT else TSX))
+    # Past 65,535 levels tree-sitter's query cursor silently stops matching (its depths are 16
+    # bits) and takes minutes over what it no longer matches; and much of what reads the captured
+    # nodes (``Node.parent``) costs their depth. Nothing real nests this deep.
+    cursor.set_max_start_depth(MAX_DEPTH)
+    return cursor
+
+
 def extract(path: Path, data: bytes, tree: Tree) -> FileFacts:
-    language = tree.language
-    query = _query(TYPESCRIPT if language == TYPESCRIPT else TSX)
-    captures = QueryCursor(query).captures(tree.root_node)
+    captures = _cursor(tree.language).captures(tree.root_node)
     builder = _Builder(path, data, tree)
     builder.module()
     builder.units_and_calls(captures)
@@ -1214,8 +1265,7 @@ def extract_range(path: Path, data: bytes, tree: Tree, start: int, end: int) -> 
     """For ``facts/partial.py``: the module-level facts of the whole file, but units, calls,
     comments and refs only of what lies inside ``[start, end)`` (one top-level statement), with
     the bindings as they were before their functions were numbered."""
-    language = tree.language
-    cursor = QueryCursor(_query(TYPESCRIPT if language == TYPESCRIPT else TSX))
+    cursor = _cursor(tree.language)
     cursor.set_byte_range(start, end)
     captures = {
         name: [node for node in nodes if node.start_byte >= start and node.end_byte <= end]

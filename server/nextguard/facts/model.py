@@ -246,6 +246,9 @@ class FileFacts:
     comments: list[tuple[int, str]] = field(default_factory=list)  # (row, text) of nextguard comments
     first_statement: Span | None = None
     syntax_error: Span | None = None
+    # Where the code nests deeper than extraction looks (``extract.MAX_DEPTH``): what lies below
+    # was not read, which a notice says.
+    too_deep: Span | None = None
     import_by_local: dict[str, Import] = field(default_factory=dict)
     # Reads of the names local variables bind, in source order, wherever they stand in the file.
     refs: list[Ref] = field(default_factory=list)

@@ -62,7 +62,9 @@ def reextract_moving(
     path: Path, old: FileFacts, old_source: bytes, data: bytes, tree: Tree
 ) -> tuple[FileFacts, Moves] | None:
     """``reextract``, and which old units it moved (for ``Summaries.update``)."""
-    if old.syntax_error is not None or old.path != path or not old.units or old_source == data:
+    if old.syntax_error is not None or old.too_deep is not None:
+        return None
+    if old.path != path or not old.units or old_source == data:
         return None
     prefix, suffix = common_ends(old_source, data)
     delta = len(data) - len(old_source)
@@ -79,7 +81,7 @@ def reextract_moving(
         return None
     start, old_end, new_end = statement.start, statement.end, statement.end + delta
     facts, raw = extract_range(path, data, tree, start, new_end)
-    if facts.syntax_error is not None:
+    if facts.syntax_error is not None or facts.too_deep is not None:
         return None
     fresh_module = facts.units[0]
     expected = [*statements[:at], Span(start, new_end), *(_span(s, delta) for s in statements[at + 1 :])]

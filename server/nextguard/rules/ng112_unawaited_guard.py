@@ -28,7 +28,6 @@ Insert `await` (and make the enclosing function `async` when it is not):
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -37,6 +36,7 @@ from ..analysis import Analysis
 from ..facts.model import Call, Unit
 from ..model import Finding, Fix, Severity, Span, TextEdit
 from ..workspace.calls import Event, Kind
+from ..workspace.discovery import read_json_object, workspace_files
 from ..workspace.flow import UnitFlow, refs_in
 from ..workspace.session_use import ASYNC_AUTH, is_clerk
 from ..workspace.summaries import Summaries
@@ -145,12 +145,9 @@ def _kinde_names(unit: Unit) -> set[str]:
 
 def _clerk_async(analysis: Analysis) -> bool:
     """Clerk's `auth()` is async from `@clerk/nextjs` 6 on; before, it returned the object."""
-    for package in [analysis.index.root / "package.json", *analysis.index.root.glob("apps/*/package.json")]:
-        try:
-            data = json.loads(package.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(data, dict):
+    for package in workspace_files(analysis.index.root, ("package.json", "apps/*/package.json")):
+        data = read_json_object(package)  # bounded, never a FIFO
+        if data is None:
             continue
         for section in ("dependencies", "devDependencies"):
             deps = data.get(section)

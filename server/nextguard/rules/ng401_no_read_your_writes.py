@@ -41,7 +41,6 @@ import { updateTag } from 'next/cache'
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -50,6 +49,7 @@ from ..analysis import Analysis
 from ..facts.model import Call, FileFacts, Unit
 from ..model import Finding, Fix, Related, Severity, Span, TextEdit
 from ..workspace.calls import Kind
+from ..workspace.discovery import read_json_object, workspace_files
 from ..workspace.flow import call_args
 from .base import Rule
 
@@ -113,14 +113,9 @@ def next_major(analysis: Analysis) -> int | None:
         return found if isinstance(found, int) else None
     result: int | None = None
     root = analysis.index.root
-    for path in [root / "package.json", *root.glob("*/*/package.json")]:
-        if "node_modules" in path.parts or not path.is_file():
-            continue
-        try:
-            package = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        deps = package.get("dependencies") if isinstance(package, dict) else None
+    for path in workspace_files(root, ("package.json", "*/*/package.json")):
+        package = read_json_object(path)  # bounded, never a FIFO
+        deps = package.get("dependencies") if package is not None else None
         version = deps.get("next") if isinstance(deps, dict) else None
         match = _VERSION.search(version) if isinstance(version, str) else None
         if match is not None:

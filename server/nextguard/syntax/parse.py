@@ -72,3 +72,19 @@ def first_error(root: Node) -> Node | None:
             return node
         stack.extend(reversed([child for child in node.children if child.has_error or child.is_missing]))
     return None
+
+
+def deeper_than(root: Node, limit: int) -> Node | None:
+    """A node more than ``limit`` levels below ``root``, or None when the tree is no deeper.
+
+    Only subtrees big enough to reach that deep are entered: a node ``k`` levels short of the
+    limit needs ``k`` descendants under it, and ``descendant_count`` is stored in the tree, so an
+    ordinary file costs a look at the root's children and little more."""
+    stack = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > limit:
+            return node
+        needed = limit - depth  # levels still to go below ``node``'s children, at the least
+        stack.extend((child, depth + 1) for child in node.children if child.descendant_count >= needed)
+    return None

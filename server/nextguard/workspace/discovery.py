@@ -12,7 +12,6 @@ once, and so that the resolver's existence checks agree with discovery.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import stat
 from collections.abc import Iterator, Sequence
@@ -21,9 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pathspec
-import yaml
 
+from nextguard.configfile import read_object
 from nextguard.model import Notice, NoticeKind
+from nextguard.safefs import TooLarge, UnsafeFile, read_bounded
+from nextguard.workspace.tsconfig import tsconfig_notices
 
 SOURCE_SUFFIXES = (".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs")
 SKIPPED_DIRS = frozenset(
@@ -51,6 +52,7 @@ _BINARY_SNIFF_BYTES = 8192
 # How far up find_workspace_root and the ancestor-.gitignore search look; deeper than any real
 # checkout, shallow enough that a path on a strange mount cannot make us walk for long.
 _MAX_ANCESTORS = 64
+_MAX_GITIGNORE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -101,19 +103,46 @@ def _is_monorepo_root(directory: Path) -> bool:
 
 
 def read_json_object(path: Path) -> dict[str, Any] | None:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    return data if isinstance(data, dict) else None
+    """The object in a JSON file, or None when it is missing or cannot be used (see ``configfile``:
+    never a FIFO, never unbounded)."""
+    return read_object(path, "json")[0]
 
 
 def read_yaml_object(path: Path) -> dict[str, Any] | None:
+    return read_object(path, "yaml")[0]
+
+
+def _read_gitignore(path: str) -> pathspec.GitIgnoreSpec:
+    """Raises OSError (``UnsafeFile`` for a FIFO or a device, ``TooLarge``) or ValueError."""
+    text = read_bounded(path, _MAX_GITIGNORE_BYTES).decode("utf-8-sig", errors="replace")
+    return pathspec.GitIgnoreSpec.from_lines(text.splitlines())
+
+
+def workspace_files(root: Path, patterns: Sequence[str]) -> list[Path]:
+    """The files under ``root`` that the glob ``patterns`` name (``prisma/*.prisma``,
+    ``*/*/package.json``), in pattern order: none under node_modules, and none reached through a
+    symbolic link out of the workspace (``Path.glob`` follows links, so ``apps -> /`` would have
+    ``*/*/package.json`` read the machine's files). Read them with ``configfile`` or ``safefs``."""
+    real_root = os.path.realpath(root)
+    prefix = real_root.rstrip(os.sep) + os.sep
+    found: dict[Path, None] = {}
+    for pattern in patterns:
+        for path in root.glob(pattern):
+            if "node_modules" in path.parts or path in found:
+                continue
+            real = os.path.realpath(path)
+            if real == real_root or real.startswith(prefix):
+                found[path] = None
+    return list(found)
+
+
+def read_workspace_text(path: Path, limit: int = 1_000_000) -> str | None:
+    """The text of a regular file of at most ``limit`` bytes (undecodable bytes replaced); None
+    for anything else: missing, a FIFO or a device, too large, unreadable."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8-sig"))
-    except (OSError, ValueError, RecursionError, yaml.YAMLError):
+        return read_bounded(path, limit).decode("utf-8-sig", errors="replace")
+    except OSError:
         return None
-    return data if isinstance(data, dict) else None
 
 
 def is_test_file(name: str) -> bool:
@@ -133,11 +162,22 @@ _IgnoreLayer = tuple[int, str, pathspec.GitIgnoreSpec]
 class _Walk:
     def __init__(self, root: str, ignore_globs: Sequence[str], max_bytes: int) -> None:
         self.root = root
+        self.prefix = root.rstrip(os.sep) + os.sep
         self.max_bytes = max_bytes
         self.user_ignores = pathspec.GitIgnoreSpec.from_lines(list(ignore_globs)) if ignore_globs else None
         self.files: dict[str, None] = {}
         self.notices: list[Notice] = []
         self.visited: set[tuple[int, int]] = set()
+
+    def inside(self, real: str) -> bool:
+        return real == self.root or real.startswith(self.prefix)
+
+    def outside(self, path: str, real: str) -> None:
+        # A link out of the workspace is not followed: `src/escape -> /` would have the walk list
+        # the whole machine (and read /proc), and a file elsewhere is not the project's to check.
+        self.notices.append(
+            Notice(Path(path), "outside", f"{path} links outside the workspace (to {real}); not followed")
+        )
 
     def ignored(self, rel: str, layers: Sequence[_IgnoreLayer]) -> bool:
         if self.user_ignores is not None and self.user_ignores.match_file(rel):
@@ -177,10 +217,15 @@ class _Walk:
     def with_gitignore(self, directory: str, rel: str, layers: list[_IgnoreLayer]) -> list[_IgnoreLayer]:
         path = os.path.join(directory, ".gitignore")
         try:
-            with open(path, encoding="utf-8-sig", errors="replace") as handle:
-                spec = pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())
+            spec = _read_gitignore(path)
         except (OSError, ValueError) as error:
-            self.notices.append(Notice(Path(path), "unreadable", f"ignoring {path}: {error}"))
+            if isinstance(error, TooLarge):
+                detail = f"{path} is {error.reason}"
+            elif isinstance(error, UnsafeFile):  # "is not a regular file"
+                detail = f"{path} {error.reason}"
+            else:
+                detail = f"{path}: {getattr(error, 'strerror', None) or error}"
+            self.notices.append(Notice(Path(path), "unreadable", f"{detail}; its patterns are not applied"))
             return layers
         return [*layers, (len(rel) + 1 if rel else 0, "", spec)]
 
@@ -207,6 +252,10 @@ class _Walk:
         if is_dir:
             if name in SKIPPED_DIRS or name in _TEST_DIRS or self.ignored(child_rel + "/", layers):
                 return None
+            real = os.path.realpath(entry.path) if is_link else None
+            if real is not None and not self.inside(real):
+                self.outside(entry.path, real)
+                return None
             try:
                 info = entry.stat()
             except OSError as error:
@@ -226,7 +275,7 @@ class _Walk:
                 # Reached again through another symlink: its files are already collected.
                 return None
             self.visited.add(key)
-            child_real = os.path.realpath(entry.path) if is_link else os.path.join(real_dir, name)
+            child_real = real if real is not None else os.path.join(real_dir, name)
             return entry.path, child_rel, child_real, {**on_path, key: entry.path}, layers
         if is_file:
             if (
@@ -236,6 +285,10 @@ class _Walk:
                 or self.ignored(child_rel, layers)
             ):
                 return None
+            real = os.path.realpath(entry.path) if is_link else None
+            if real is not None and not self.inside(real):
+                self.outside(entry.path, real)
+                return None
             try:
                 size = entry.stat().st_size
             except OSError as error:
@@ -244,7 +297,7 @@ class _Walk:
             if size > self.max_bytes:
                 self.notices.append(Notice(Path(entry.path), "too-large", _too_large(entry.path, size, self.max_bytes)))
                 return None
-            self.files[os.path.realpath(entry.path) if is_link else os.path.join(real_dir, name)] = None
+            self.files[real if real is not None else os.path.join(real_dir, name)] = None
             return None
         if name.endswith(SOURCE_SUFFIXES) and not is_link and not self.ignored(child_rel, layers):
             # A FIFO, socket or device with a source file's name: never read it (a FIFO blocks).
@@ -285,8 +338,7 @@ def _ancestor_gitignores(root: str) -> list[_IgnoreLayer]:
     layers: list[_IgnoreLayer] = []
     for directory, prefix in reversed(found):
         try:
-            with open(os.path.join(directory, ".gitignore"), encoding="utf-8-sig", errors="replace") as handle:
-                layers.append((0, prefix, pathspec.GitIgnoreSpec.from_lines(handle.read().splitlines())))
+            layers.append((0, prefix, _read_gitignore(os.path.join(directory, ".gitignore"))))
         except (OSError, ValueError):
             continue
     return layers
@@ -296,13 +348,15 @@ def discover(root: Path, *, ignore_globs: Sequence[str] = (), max_bytes: int = 1
     """Every source file under root: honour .gitignore files (the root one and nested ones, each relative to
     its own directory, like git does) and ignore_globs (gitignore-style patterns relative to root), skip
     SKIPPED_DIRS at any depth, skip test files (`*.test.*`, `*.spec.*`, files under `__tests__`/`__mocks__`
-    dirs), skip `.d.ts`/`.d.mts`/`.d.cts`. Follows directory symlinks but detects loops (by (st_dev, st_ino)
+    dirs), skip `.d.ts`/`.d.mts`/`.d.cts`. Follows symlinks that stay inside the root (each directory
+    once), but not one that leads out of it (Notice(kind="outside")); detects loops (by (st_dev, st_ino)
     of each directory visited on the current path) and reports a Notice(kind="symlink-loop") instead of
     looping; broken symlinks are skipped with a notice (kind="unreadable"). Files over max_bytes are NOT
     returned and get Notice(kind="too-large", message mentions the size and the limit). A root that does not
     exist gives Notice(kind="not-found") and no files.
 
-    ``root`` in the result is the real path of the given root; ``files`` are real paths.
+    ``root`` in the result is the real path of the given root; ``files`` are real paths. The notices
+    also name any tsconfig/jsconfig governing the files that cannot be used (kind="config").
     """
     absolute = os.path.abspath(root)
     try:
@@ -314,7 +368,10 @@ def discover(root: Path, *, ignore_globs: Sequence[str] = (), max_bytes: int = 1
     real_root = os.path.realpath(absolute)
     walk = _Walk(real_root, ignore_globs, max_bytes)
     walk.run(root_stat, _ancestor_gitignores(real_root))
-    return Discovery(Path(real_root), [Path(p) for p in sorted(walk.files)], walk.notices)
+    files = [Path(p) for p in sorted(walk.files)]
+    # Said here, where both front ends and the result cache see the notices of a discovery: a
+    # tsconfig that cannot be read changes what every import through its aliases resolves to.
+    return Discovery(Path(real_root), files, [*walk.notices, *tsconfig_notices(Path(real_root), files)])
 
 
 def read_source(path: Path, max_bytes: int = 1_000_000) -> tuple[bytes | None, Notice | None]:
@@ -323,27 +380,15 @@ def read_source(path: Path, max_bytes: int = 1_000_000) -> tuple[bytes | None, N
     not UTF-8 (kind="encoding"; a UTF-8 BOM is fine and is kept), or larger than max_bytes
     (kind="too-large"). Never raises on user input."""
     try:
-        # O_NONBLOCK: opening a FIFO for reading would otherwise block until a writer appears; what
-        # the descriptor is gets checked before anything is read from it.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # Never blocks on a FIFO, never reads a device, and reads one byte past the limit to tell
+        # a file that grew since its stat.
+        data = read_bounded(path, max_bytes)
+    except TooLarge as error:
+        return None, Notice(Path(path), "too-large", _too_large(str(path), error.size, max_bytes))
+    except UnsafeFile:
+        return None, Notice(Path(path), "unreadable", f"{path} is not a regular file")
     except OSError as error:
         return None, Notice(Path(path), "unreadable", f"cannot read {path}: {error.strerror or error}")
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None, Notice(Path(path), "unreadable", f"{path} is not a regular file")
-        if info.st_size > max_bytes:
-            return None, Notice(Path(path), "too-large", _too_large(str(path), info.st_size, max_bytes))
-        with open(descriptor, "rb", closefd=False) as handle:
-            # One byte over the limit tells us the file grew past it since the stat.
-            data = handle.read(max_bytes + 1)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        return None, Notice(Path(path), "unreadable", f"cannot read {path}: {reason}")
-    finally:
-        os.close(descriptor)
-    if len(data) > max_bytes:
-        return None, Notice(Path(path), "too-large", _too_large(str(path), len(data), max_bytes))
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return None, Notice(Path(path), "encoding", f"{path} is UTF-16; only UTF-8 is supported")
     if b"\0" in data[:_BINARY_SNIFF_BYTES]:

@@ -80,6 +80,8 @@ def edit_since(kept: Kept, facts: FileFacts, source: bytes) -> Edit | None:
     old = kept.facts
     if old.syntax_error is not None or facts.syntax_error is not None or not old.units or not facts.units:
         return None
+    if old.too_deep is not None or facts.too_deep is not None:
+        return None
     if any(unit.kind == "method" for unit in facts.units) or any(unit.kind == "method" for unit in old.units):
         return None  # a class's name is no binding: its uses cannot be followed
     old_statements, statements = old.units[0].statements, facts.units[0].statements

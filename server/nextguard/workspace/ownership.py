@@ -20,11 +20,11 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 
 from ..facts.model import FileFacts, Unit
 from ..model import Span
 from .calls import Event, Kind
+from .discovery import read_json_object, read_workspace_text, workspace_files
 from .flow import SESSION, Access, UnitFlow, call_args, refs_in
 from .index import WorkspaceIndex
 
@@ -240,8 +240,33 @@ def unscoped_sites(
 # -- the workspace's naming: which owner column a fix writes -------------------------------------
 
 
-_MODEL = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
-_FIELD = re.compile(r"^\s*(\w+)\s+\w", re.MULTILINE)
+# Read line by line: a `^\s*` under MULTILINE, or a lazy `{(.*?)^\s*}` across the file, tries
+# every line start against everything after it, and a schema of blank lines or of unclosed
+# `model X {` took seconds per 20 KB (hours for the 1 MB a schema may be).
+_MODEL = re.compile(r"[ \t]*model[ \t]+(\w+)[ \t]*\{")
+_MODEL_END = re.compile(r"[ \t]*\}")
+_FIELD = re.compile(r"[ \t]*(\w+)[ \t]+\w")
+
+
+def prisma_models(text: str) -> dict[str, list[str]]:
+    """Model name (lower-case) -> its field names, in one Prisma schema's text."""
+    models: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if current is None:
+            opening = _MODEL.match(line)
+            if opening is not None:
+                current = models[opening.group(1).lower()] = []
+            continue
+        if _MODEL_END.match(line):
+            current = None
+            continue
+        field_match = _FIELD.match(line.split("//", 1)[0])
+        if field_match is not None and not field_match.group(1).startswith("@"):
+            current.append(field_match.group(1))
+    return models
+
+
 _PRISMA_VERSION = re.compile(r"(\d+)\.")
 
 
@@ -257,42 +282,28 @@ class OwnerNaming:
     @cached_property
     def prisma_models(self) -> dict[str, list[str]]:
         """Model name (lower-case) -> its field names, from the workspace's Prisma schema files."""
-        root = self.index.root
-        candidates: list[Path] = []
-        for pattern in (
+        patterns = (
             "schema.prisma",
             "prisma/*.prisma",
             "prisma/schema/*.prisma",
             "*/prisma/*.prisma",
             "*/*/prisma/*.prisma",
             "*/*/prisma/schema/*.prisma",
-        ):
-            candidates += [path for path in root.glob(pattern) if "node_modules" not in path.parts]
+        )
         models: dict[str, list[str]] = {}
-        for path in candidates:
-            try:
-                text = path.read_text(encoding="utf-8", errors="replace")
-            except OSError:
+        for path in workspace_files(self.index.root, patterns):
+            text = read_workspace_text(path)  # never a FIFO (it would block), never unbounded
+            if text is None:
                 continue
-            for match in _MODEL.finditer(text):
-                body = re.sub(r"//[^\n]*", "", match.group(2))
-                names = [name for name in _FIELD.findall(body) if not name.startswith("@")]
-                models[match.group(1).lower()] = names
+            models.update(prisma_models(text))
         return models
 
     @cached_property
     def prisma_major(self) -> int | None:
         """The major version of `@prisma/client` the workspace depends on, if it says."""
-        import json
-
-        for path in [self.index.root / "package.json", *self.index.root.glob("*/*/package.json")]:
-            if "node_modules" in path.parts or not path.is_file():
-                continue
-            try:
-                package = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                continue
-            if not isinstance(package, dict):
+        for path in workspace_files(self.index.root, ("package.json", "*/*/package.json")):
+            package = read_json_object(path)
+            if package is None:
                 continue
             for section in ("dependencies", "devDependencies"):
                 deps = package.get(section)

@@ -6,10 +6,12 @@ package.json; pnpm lists them in pnpm-workspace.yaml, where ``!pattern`` exclude
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,13 @@ def _segments(pattern: str) -> list[str]:
     return [s for s in pattern.split("/") if s and s != "."]
 
 
-def _subdirs(directory: str) -> Iterator[tuple[str, str]]:
+def _inside(real: str, root: str) -> bool:
+    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _subdirs(directory: str, root: str) -> Iterator[tuple[str, str, tuple[int, int]]]:
+    """(name, path, identity) of each directory in ``directory`` that a glob may enter: not a
+    skipped or hidden one, and not a symbolic link out of the workspace."""
     try:
         with os.scandir(directory) as listing:
             entries = list(listing)
@@ -60,38 +68,65 @@ def _subdirs(directory: str) -> Iterator[tuple[str, str]]:
         if entry.name in SKIPPED_DIRS or entry.name.startswith("."):
             continue
         try:
-            if entry.is_dir():
-                yield entry.name, entry.path
+            if not entry.is_dir():
+                continue
+            if entry.is_symlink() and not _inside(os.path.realpath(entry.path), root):
+                continue
+            info = entry.stat()
         except OSError:
             continue
+        yield entry.name, entry.path, (info.st_dev, info.st_ino)
 
 
-def _expand(directory: str, segments: Sequence[str]) -> Iterator[str]:
-    if not segments:
-        yield directory
+def _expand(root: str, segments: Sequence[str]) -> Iterator[str]:
+    """The directories under ``root`` that a workspace glob names. Iterative, and each directory
+    is visited once per position in the pattern, so `**` over a symlink loop or a deep tree ends;
+    a symbolic link or a `..` that leads out of the workspace is not followed."""
+    try:
+        info = os.stat(root)
+    except OSError:
         return
-    head, rest = segments[0], segments[1:]
-    if head == "**":
-        yield from _expand(directory, rest)
-        for _, path in _subdirs(directory):
-            yield from _expand(path, segments)
-    elif _GLOB_CHARS.intersection(head):
-        for name, path in _subdirs(directory):
-            if fnmatchcase(name, head):
-                yield from _expand(path, rest)
-    else:
-        path = os.path.join(directory, head)
-        if os.path.isdir(path):
-            yield from _expand(path, rest)
+    real_root = os.path.realpath(root)
+    stack: list[tuple[str, tuple[int, int], int]] = [(root, (info.st_dev, info.st_ino), 0)]
+    seen: set[tuple[tuple[int, int], int]] = set()
+    while stack:
+        directory, identity, at = stack.pop()
+        if (identity, at) in seen:
+            continue
+        seen.add((identity, at))
+        if at == len(segments):
+            yield directory
+            continue
+        head = segments[at]
+        if head == "**":
+            stack.append((directory, identity, at + 1))
+            stack.extend((path, child, at) for _, path, child in _subdirs(directory, real_root))
+        elif _GLOB_CHARS.intersection(head):
+            stack.extend(
+                (path, child, at + 1) for name, path, child in _subdirs(directory, real_root) if fnmatchcase(name, head)
+            )
+        else:
+            path = os.path.join(directory, head)
+            try:
+                if not os.path.isdir(path) or not _inside(os.path.realpath(path), real_root):
+                    continue
+                child_info = os.stat(path)
+            except OSError:
+                continue
+            stack.append((path, (child_info.st_dev, child_info.st_ino), at + 1))
 
 
 def _matches(parts: Sequence[str], segments: Sequence[str]) -> bool:
-    if not segments:
-        return not parts
-    head, rest = segments[0], segments[1:]
-    if head == "**":
-        return any(_matches(parts[i:], rest) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatchcase(parts[0], head) and _matches(parts[1:], rest)
+    """Whether a relative path matches a glob's segments, `**` matching any number of parts.
+    Position by position rather than by backtracking: several `**` in one pattern would
+    otherwise try every way of splitting the path."""
+    reachable = [True] + [False] * len(parts)  # which prefixes of parts the segments so far match
+    for segment in segments:
+        if segment == "**":
+            reachable = list(accumulate(reachable, operator.or_))
+        else:
+            reachable = [False] + [reachable[i] and fnmatchcase(parts[i], segment) for i in range(len(parts))]
+    return reachable[-1]
 
 
 def find_workspace_packages(root: Path) -> dict[str, WorkspacePackage]:

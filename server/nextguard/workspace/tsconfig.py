@@ -10,11 +10,13 @@ effective ``baseUrl`` or, when there is none (TS 4.1+), to the config that decla
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import json5
+from nextguard.configfile import ConfigFileError, load_object
+from nextguard.model import Notice
 
 _CONFIG_DIR = "${configDir}"
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
@@ -25,6 +27,9 @@ class TsConfig:
     path: Path
     base_url: Path | None = None
     paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # What could not be used along the extends chain: a config that is not valid JSON, cannot be
+    # read, or names a base that does not exist. Resolution goes on without it, as tsc's does.
+    problems: tuple[Notice, ...] = field(default=(), compare=False)
 
 
 @dataclass
@@ -36,13 +41,18 @@ class _Options:
     paths_dir: str | None = None
 
 
-def _read_jsonc(path: str) -> dict[str, Any] | None:
+def _read_jsonc(path: str, problems: list[Notice] | None = None) -> dict[str, Any] | None:
+    """The object in a JSON-with-comments file; None when it is missing or cannot be used, which
+    is added to ``problems`` (a FIFO is never opened, a deep or huge file never parsed)."""
     try:
-        with open(path, encoding="utf-8-sig") as handle:
-            data = json5.loads(handle.read())
-    except (OSError, ValueError, RecursionError):
+        return load_object(path, "jsonc")
+    except ConfigFileError as error:
+        if problems is not None:
+            problems.append(Notice(Path(path), "config", f"{error}; {_CONSEQUENCE}"))
         return None
-    return data if isinstance(data, dict) else None
+
+
+_CONSEQUENCE = "its paths and baseUrl are not used, so imports through them are not followed"
 
 
 def _expand(value: str, declaring_dir: str, leaf_dir: str) -> str:
@@ -61,13 +71,22 @@ def _parse_paths(value: object) -> tuple[tuple[str, tuple[str, ...]], ...] | Non
     return tuple(parsed)
 
 
+def _present(path: str) -> bool:
+    return os.path.exists(path) and not os.path.isdir(path)
+
+
+def _is_file_reference(spec: str) -> bool:
+    return spec.startswith(_CONFIG_DIR) or spec.startswith(("./", "../")) or os.path.isabs(spec)
+
+
 def _find_extended(spec: str, config_dir: str) -> str | None:
     """Where an ``extends`` entry points, or None when it cannot be found."""
-    if spec.startswith(_CONFIG_DIR) or spec.startswith(("./", "../")) or os.path.isabs(spec):
+    if _is_file_reference(spec):
         candidate = _expand(spec, config_dir, config_dir)
-        if os.path.isfile(candidate):
+        # A FIFO by that name is found, so that reading it is refused with a notice that says so.
+        if _present(candidate):
             return candidate
-        if not candidate.endswith(".json") and os.path.isfile(candidate + ".json"):
+        if not candidate.endswith(".json") and _present(candidate + ".json"):
             return candidate + ".json"
         return None
     # A package name (`@tsconfig/next`, `@acme/tsconfig/nextjs.json`), looked up in node_modules
@@ -92,8 +111,8 @@ def _find_extended(spec: str, config_dir: str) -> str | None:
         directory = parent
 
 
-def _load_options(path: str, leaf_dir: str, seen: frozenset[str]) -> _Options:
-    data = _read_jsonc(path)
+def _load_options(path: str, leaf_dir: str, seen: frozenset[str], problems: list[Notice]) -> _Options:
+    data = _read_jsonc(path, problems)
     if data is None:
         return _Options()
     config_dir = os.path.dirname(path)
@@ -104,10 +123,15 @@ def _load_options(path: str, leaf_dir: str, seen: frozenset[str]) -> _Options:
         if not isinstance(base, str):
             continue
         base_path = _find_extended(base, config_dir)
-        # A cycle or a missing base is ignored, as tsc reports it but still uses the rest.
+        # A cycle or a missing base is ignored, as tsc reports it but still uses the rest. A
+        # missing package is left unsaid: in CI node_modules is often not installed.
+        if base_path is None and _is_file_reference(base):
+            problems.append(
+                Notice(Path(path), "config", f"{path}: extends {base!r}, which does not exist; {_CONSEQUENCE}")
+            )
         if base_path is None or base_path in seen:
             continue
-        inherited = _load_options(base_path, leaf_dir, seen | {base_path})
+        inherited = _load_options(base_path, leaf_dir, seen | {base_path}, problems)
         if inherited.base_url is not None:
             options.base_url = inherited.base_url
         if inherited.paths is not None:
@@ -125,10 +149,11 @@ def _load_options(path: str, leaf_dir: str, seen: frozenset[str]) -> _Options:
 
 def load_tsconfig(path: Path) -> TsConfig:
     """A tsconfig/jsconfig with its ``extends`` chain applied. Never raises: a broken file gives an
-    empty config."""
+    empty config, and a notice in ``problems``."""
     absolute = os.path.abspath(path)
     leaf_dir = os.path.dirname(absolute)
-    options = _load_options(absolute, leaf_dir, frozenset({absolute}))
+    problems: list[Notice] = []
+    options = _load_options(absolute, leaf_dir, frozenset({absolute}), problems)
     paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if options.paths:
         anchor = options.base_url or options.paths_dir or leaf_dir
@@ -137,7 +162,7 @@ def load_tsconfig(path: Path) -> TsConfig:
             for pattern, targets in options.paths
         )
     base_url = Path(options.base_url) if options.base_url is not None else None
-    return TsConfig(Path(absolute), base_url, paths)
+    return TsConfig(Path(absolute), base_url, paths, tuple(problems))
 
 
 class TsConfigLocator:
@@ -163,9 +188,9 @@ class TsConfigLocator:
                 found = self._by_dir[current]
                 break
             walked.append(current)
-            config_path = next(
-                (p for p in (os.path.join(current, n) for n in _CONFIG_NAMES) if os.path.isfile(p)), None
-            )
+            # Anything by that name but a directory: a FIFO or an unreadable tsconfig.json is
+            # still the project's config, and is named in a notice rather than skipped quietly.
+            config_path = next((p for p in (os.path.join(current, n) for n in _CONFIG_NAMES) if _present(p)), None)
             if config_path is not None:
                 found = self._load(config_path)
                 break
@@ -183,7 +208,26 @@ class TsConfigLocator:
             config = self._by_config[config_path] = load_tsconfig(Path(config_path))
         return config
 
+    def notices(self) -> list[Notice]:
+        """The problems of every config loaded so far, each once (a broken base shared by
+        several configs is named once)."""
+        found: dict[tuple[Path, str], Notice] = {}
+        for config in self._by_config.values():
+            for notice in config.problems:
+                found.setdefault((notice.path, notice.message), notice)
+        return list(found.values())
+
     def invalidate(self) -> None:
         """Forget every cached config, e.g. after a tsconfig.json changed on disk."""
         self._by_dir.clear()
         self._by_config.clear()
+
+
+def tsconfig_notices(root: Path, files: Iterable[Path]) -> list[Notice]:
+    """What is wrong with the tsconfig/jsconfig files that govern ``files`` (and the bases they
+    extend): a config that cannot be read or parsed would otherwise just make imports through its
+    aliases unresolved, and the findings change without a word."""
+    locator = TsConfigLocator(root)
+    for directory in {os.path.dirname(os.fspath(path)) for path in files}:
+        locator.for_dir(directory)
+    return locator.notices()
