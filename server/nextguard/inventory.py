@@ -397,6 +397,8 @@ class Inventory:
     def _unprotected_note(self, endpoint: Endpoint) -> str | None:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
+        if summary.auth and summary.unguarded and self.summaries.late_auth(path, endpoint.unit.index) is None:
+            return "the session is read, but nothing tests it: signed out, it runs anyway"
         if summary.auth and summary.unguarded:
             trail = self.summaries.trail(path, endpoint.unit.index)
             first = f" (`{trail[-1].label}`)" if trail else ""

@@ -25,6 +25,7 @@ from ..facts.partial import Moves
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import UnitFlow, bails_on, returns_identity, unit_flow
+from .gating import soft_auth
 from .index import WorkspaceIndex
 from .ownership import owner_keys, scope_points, unscoped_sites
 from .unchanged import moved_bindings, top_unit, untouched_bindings, untouched_units
@@ -192,7 +193,7 @@ class Summaries:
         self._trails[key] = ()  # recursion through a cycle contributes nothing
         result: tuple[Step, ...] = ()
         if self.units[key].unguarded:
-            result = self._first_unguarded(path, self.units[key]) or ()
+            result = self._first_unguarded(path, index, self.units[key]) or ()
         self._trails[key] = result
         return result
 
@@ -498,8 +499,8 @@ class Summaries:
     def _solve(self, units: set[UnitKey], names: set[NameKey]) -> None:
         self._pass_auth(units, names)
         self._pass_data(units)
+        self._pass_guards(units)  # before "data before auth": an auth call that guards always protects
         self._pass_unguarded(units)
-        self._pass_guards(units)
         self._pass_owner_checks(units)
         self._pass_unscoped(units)
 
@@ -623,7 +624,7 @@ class Summaries:
             summary = self.units.get(key)
             if summary is None or summary.unguarded:
                 continue
-            if self._first_unguarded(key[0], summary, settled=False) is not None:
+            if self._first_unguarded(key[0], key[1], summary, settled=False) is not None:
                 summary.unguarded = True
                 work.extend(self._unit_dependents(key))
 
@@ -744,9 +745,27 @@ class Summaries:
                 return next(iter(callee.unscoped.values()))[1]
         return ()
 
-    def _first_unguarded(self, path: Path, summary: Summary, settled: bool = True) -> tuple[Step, ...] | None:
+    def soft_auth(self, path: Path, index: int, event: Event) -> bool:
+        """Whether an auth call of unit ``index`` is read without gating anything (see ``gating``):
+        it does not protect what follows it."""
+        if event.kind is Kind.AUTH:
+            if not event.nullable or event.label.endswith("protect"):
+                return False  # a primitive that enforces itself, or one we know nothing of
+        else:
+            callee = self._callee_summary(event)
+            if callee is None or callee.guards:
+                return False
+        facts = self.index.modules[path]
+        flow = self.flow(path, index)
+        return soft_auth(facts, self.index.sources.get(path, b""), facts.units[index], flow, event.span.start)
+
+    def _first_unguarded(
+        self, path: Path, index: int, summary: Summary, settled: bool = True
+    ) -> tuple[Step, ...] | None:
         for event in summary.events:
             if event.kind is Kind.AUTH:
+                if self.soft_auth(path, index, event):
+                    continue
                 return None
             if event.kind is Kind.DATA:
                 return (Step(path, event.span, event.label),)
@@ -754,6 +773,8 @@ class Summaries:
                 # A function that authenticates protects what follows it, whatever it does
                 # inside itself (that is its own finding, not its callers').
                 if self.callee_auth(event):
+                    if self.soft_auth(path, index, event):
+                        continue
                     return None
                 inner = self._callee_unguarded(event)
                 if inner is not None:
