@@ -31,10 +31,11 @@ from .workspace import vocabulary as vocab
 from .workspace.actions import ActionKind, Endpoint, public_reason
 from .workspace.calls import Kind, NameKey, UnitKey, label_of
 from .workspace.discovery import discover, find_workspace_root
+from .workspace.public_design import public_design
 
 Status = Literal["protected", "public", "unprotected"]
 ViaKind = Literal["body", "dal", "wrapper", "middleware"]
-ReasonKind = Literal["comment", "config", "auth-flow"]
+ReasonKind = Literal["comment", "config", "auth-flow", "design"]
 RouteSource = Literal["page", "directory"]
 
 ACTION_ID_NOTE = (
@@ -392,6 +393,9 @@ class Inventory:
             flow = self._flow_call((path, endpoint.unit.index), set())
             reason = f"authentication flow (calls {flow})" if flow else "authentication flow (by its name)"
             return Protection("public", reason=reason, reason_kind="auth-flow")
+        reason = public_design(self.index, self.summaries, endpoint)
+        if reason is not None:
+            return Protection("public", reason=reason, reason_kind="design")
         return Protection("unprotected", note=self._unprotected_note(endpoint))
 
     def _unprotected_note(self, endpoint: Endpoint) -> str | None:
@@ -513,9 +517,13 @@ class Inventory:
         if key in seen or key not in self.summaries.units:
             return None
         seen.add(key)
-        for event in self.summaries.units[key].events:
-            if event.kind is Kind.FLOW:
+        flows = [event for event in self.summaries.units[key].events if event.kind is Kind.FLOW]
+        # a sign-in call (`createSession`) says more than the password check before it
+        for event in flows:
+            if event.label.rsplit(".", 1)[-1] in vocab.AUTH_FLOW_NAMES:
                 return event.label
+        if flows:
+            return flows[0].label
         for event in self.summaries.units[key].events:
             if event.kind is Kind.CALL and event.callee is not None:
                 callee = self.summaries.callee_unit(event.callee)
@@ -565,7 +573,7 @@ class Inventory:
         # label (`db.select`), and whether any of them mutates.
         chains: dict[int, tuple[int, str, bool]] = {}
         for event in events:
-            if event.kind is Kind.DATA:
+            if event.kind is Kind.DATA or event.kind is Kind.EFFECT:
                 size = event.span.end - event.span.start
                 known = chains.get(event.span.start)
                 mutates = event.mutation or (known is not None and known[2])

@@ -38,6 +38,7 @@ class Step:
     path: Path
     span: Span
     label: str
+    effect: bool = False  # the access is an outside effect (a model API, an email…), not data
 
 
 @dataclass(slots=True)
@@ -98,7 +99,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
             where = moves.span(step.span) if step.path == path else step.span
             if where is None:
                 return None
-            steps.append(Step(step.path, where, step.label) if where is not step.span else step)
+            steps.append(Step(step.path, where, step.label, step.effect) if where is not step.span else step)
         unscoped[parameter] = (read, tuple(steps))
     return Summary(
         events=events,
@@ -431,8 +432,14 @@ class Summaries:
             if was is not None:
                 summary.events = list(was.events)  # classified before, at other offsets
             else:
-                for call in unit.calls:
-                    summary.events.extend(classify(path, call))
+                through_clients = self.classifier.local_effects(path, unit)
+                for position, call in enumerate(unit.calls):
+                    found = classify(path, call)
+                    if position in through_clients and not any(
+                        e.kind is Kind.DATA or e.kind is Kind.EFFECT for e in found
+                    ):
+                        found.append(self.classifier.effect_event(call))
+                    summary.events.extend(found)
             summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
             summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
             self.units[key] = summary
@@ -587,6 +594,8 @@ class Summaries:
                 if event.kind is Kind.DATA:
                     data = True
                     mutates = mutates or event.mutation
+                elif event.kind is Kind.EFFECT:
+                    data = True  # an outside effect counts as touching data ("Open world")
                 elif event.kind is Kind.FLOW:
                     flow = True
                 elif event.kind is Kind.CALL:
@@ -762,13 +771,18 @@ class Summaries:
     def _first_unguarded(
         self, path: Path, index: int, summary: Summary, settled: bool = True
     ) -> tuple[Step, ...] | None:
+        cookie = False
         for event in summary.events:
+            if event.kind is Kind.COOKIE:
+                cookie = True
+            elif event.kind is Kind.VERIFY and cookie:
+                return None  # it reads the session cookie and verifies it itself: an auth check
             if event.kind is Kind.AUTH:
                 if self.soft_auth(path, index, event):
                     continue
                 return None
-            if event.kind is Kind.DATA:
-                return (Step(path, event.span, event.label),)
+            if event.kind is Kind.DATA or event.kind is Kind.EFFECT:
+                return (Step(path, event.span, event.label, event.kind is Kind.EFFECT),)
             if event.kind is Kind.CALL:
                 # A function that authenticates protects what follows it, whatever it does
                 # inside itself (that is its own finding, not its callers').
