@@ -96,7 +96,10 @@ def exempt(analysis: Analysis, endpoint: Endpoint) -> bool:
         auth_flow_route(analysis.index, path) or public_api(analysis.index, path, endpoint.unit)
     ):
         return True
-    return machine_or_role_endpoint(analysis.index, summaries, path, endpoint.unit) is not None
+    # A cron job or webhook calls a route handler; for a Server Action under `jobs/` the folder name
+    # alone says nothing, the check must show.
+    evidence = endpoint.kind != "route"
+    return machine_or_role_endpoint(analysis.index, summaries, path, endpoint.unit, evidence=evidence) is not None
 
 
 def _authenticated(analysis: Analysis, endpoint: Endpoint) -> bool:
@@ -156,8 +159,8 @@ class UnscopedMutation(Rule):
             flow = summaries.flow(path, unit.index)
             session = session_id(index, summaries, path, unit, flow)
             for site in sites:
-                if site.read and not authenticated:
-                    continue
+                if site.read and not authenticated and endpoint.kind == "route":
+                    continue  # a public GET of a route handler (a page's data, an image) is its design
                 call = unit.calls[site.call]
                 label = label_of(call.chain)
                 related: tuple[Related, ...] = ()
