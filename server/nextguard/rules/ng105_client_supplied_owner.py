@@ -66,7 +66,7 @@ class ClientSuppliedOwner(Rule):
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
         summaries = analysis.summaries
-        keys = summaries.owner_keys
+        keys = {_plain(key) for key in summaries.owner_keys}  # `UserID`, `user_id`, `userId` alike
         source = index.sources[path]
         for endpoint in analysis.endpoints(path):
             unit = endpoint.unit
@@ -75,8 +75,15 @@ class ClientSuppliedOwner(Rule):
             flow = summaries.flow(path, unit.index)
             session = None
             for access in flow.accesses:
+                # A record that already names the caller (`followingId: session user`) has its
+                # owner: its other principals say whom it relates to (the user being followed).
+                if any(
+                    pair.key is not None and _plain(pair.key) in keys and SESSION in flow.tags_of(pair.text)
+                    for pair in access.writes
+                ):
+                    continue
                 for pair in access.writes:
-                    if pair.key not in keys:
+                    if pair.key is None or _plain(pair.key) not in keys:
                         continue
                     tags = flow.tags_of(pair.text)
                     if SESSION in tags or not any(tag >= 0 for tag in tags):
@@ -115,3 +122,7 @@ def _copied_from_a_record(unit: Unit, flow: UnitFlow, text: str) -> bool:
         if _USER_TABLES.match(table.strip("'\"")):
             return False
     return True
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").lower()

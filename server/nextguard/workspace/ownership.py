@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from ..facts.model import FileFacts, Unit
+from ..facts.model import Call, FileFacts, Unit
 from ..model import Span
 from .calls import Event, Kind
 from .flow import SESSION, Access, UnitFlow, call_args, refs_in
@@ -173,6 +173,28 @@ def returned_whole(facts: FileFacts, unit: Unit, flow: UnitFlow, call_index: int
     return False
 
 
+_LINK = re.compile(r"^\{\s*\$(?:push|addToSet)\s*:\s*\{\s*[\w$]+\s*:\s*([\w$]+)(?:\.[\w$]+)*\s*,?\s*\}\s*,?\s*\}$")
+
+
+def _links_a_new_record(source: bytes, unit: Unit, flow: UnitFlow, call: Call) -> bool:
+    """`Community.findByIdAndUpdate(id, { $push: { threads: created._id } })` after creating
+    `created`: the parent only gains a reference to the new child (the group a post goes into),
+    nothing of it is changed or taken."""
+    args = call_args(source, call)
+    if len(args) < 2:
+        return False
+    match = _LINK.match(args[1][0].strip())
+    if match is None:
+        return False
+    name = match.group(1)
+    for access in flow.accesses:
+        if access.kind == "create":
+            for local in unit.locals:
+                if local.call == access.call and name in local.names:
+                    return True
+    return False
+
+
 def _plain(name: str) -> str:
     return name.replace("_", "").lower()
 
@@ -221,6 +243,8 @@ def unscoped_sites(
             continue
         if access.kind == "mutation" and _owner_of_a_create(flow, access, keys):
             continue  # the same client value is written as the new record's owner: NG105's finding
+        if access.orm == "mongo" and _links_a_new_record(source, unit, flow, call):
+            continue
         key_params: set[int] = set()
         scoped = False
         owner_from_client = False

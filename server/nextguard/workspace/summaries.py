@@ -27,6 +27,7 @@ from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import UnitFlow, bails_on, returns_identity, unit_flow
 from .gating import soft_auth
 from .index import WorkspaceIndex
+from .owner_schema import schema_owner_fields
 from .ownership import owner_keys, scope_points, unscoped_sites
 from .unchanged import moved_bindings, top_unit, untouched_bindings, untouched_units
 
@@ -128,7 +129,8 @@ class Summaries:
         self._unit_names: dict[UnitKey, set[NameKey]] = defaultdict(set)  # unit -> names it is (part of)
         self._trails: dict[UnitKey, tuple[Step, ...]] = {}
         self._flows: dict[UnitKey, UnitFlow] = {}
-        self.owner_keys = owner_keys(index.config.owner_fields)
+        # the configured owner fields, and those the schemas say reference a user ("Open world")
+        self.owner_keys = owner_keys(index.config.owner_fields) | schema_owner_fields(index)
         # What each file put into the graph, so an update can take it out again.
         self._file_units: dict[Path, int] = {}
         self._file_names: dict[Path, set[NameKey]] = {}
