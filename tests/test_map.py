@@ -535,7 +535,11 @@ def test_public_by_design_says_why_in_text_and_json(capsys: pytest.CaptureFixtur
     reset = data["requestReset"]
     assert (reset["status"], reset["reason_kind"]) == ("public", "design")
     assert "one-time secret flow" in reset["reason"] and "passwordResetToken" in reset["reason"]
-    # a form that records a client-chosen owner, and a helper that returns the code it stores, are not
+    assert data["addToCart"]["reason"].startswith("anonymous session: keyed by the app's own `cartId` cookie")
+    assert data["searchProducts"]["reason"].startswith("public read: `product` has no owner and no secret fields")
+    # a form that records a client-chosen owner, a helper that returns the code it stores, and a
+    # read of the users table are not
+    assert data["listUsers"]["status"] == "unprotected"
     assert data["createPoll"]["status"] == "unprotected"
     assert data["issueResetCode"]["status"] == "unprotected"
     assert main(["map", str(root)]) in (0, 1)

@@ -63,15 +63,43 @@ def schema_owner_fields(index: WorkspaceIndex) -> frozenset[str]:
 
 
 def _prisma_owner_fields(root: Path) -> Iterable[str]:
+    for text in _prisma_schemas(root):
+        yield from prisma_owner_fields(text)
+
+
+def _prisma_schemas(root: Path) -> Iterable[str]:
     for pattern in _PRISMA_GLOBS:
         for path in sorted(root.glob(pattern)):
             if "node_modules" in path.parts:
                 continue
             try:
-                text = read_text_bounded(path, _MAX_SCHEMA, follow_symlinks=False)
+                yield read_text_bounded(path, _MAX_SCHEMA, follow_symlinks=False)
             except (OSError, UnsafeFile, ValueError):
                 continue
-            yield from prisma_owner_fields(text)
+
+
+_MODEL_NAMED = re.compile(r"^\s*model\s+(\w+)\s*\{(.*?)^\s*\}", re.MULTILINE | re.DOTALL)
+_FIELD = re.compile(r"^\s*(\w+)\s+\w", re.MULTILINE)
+
+
+def prisma_models(index: WorkspaceIndex) -> dict[str, tuple[str, ...]]:
+    """Prisma model, as the client spells it (`post`), -> its field names (memoised)."""
+    found = index.memo.get("owner-schema-models")
+    if isinstance(found, dict):
+        return found
+    models: dict[str, tuple[str, ...]] = {}
+    for text in _prisma_schemas(index.root):
+        for match in _MODEL_NAMED.finditer(text):
+            body = re.sub(r"//[^\n]*", "", match.group(2))
+            name = match.group(1)
+            models[name[:1].lower() + name[1:]] = tuple(f for f in _FIELD.findall(body) if not f.startswith("@"))
+    index.memo["owner-schema-models"] = models
+    return models
+
+
+def principal(name: str) -> bool:
+    """Whether a table or model holds principals (users, accounts, members, organizations…)."""
+    return _PRINCIPAL.match(name) is not None
 
 
 def prisma_owner_fields(text: str) -> Iterable[str]:

@@ -24,8 +24,9 @@ from pathlib import Path
 from ..facts.model import Call, Unit
 from .actions import Endpoint
 from .calls import Kind, UnitKey
-from .exposure import raw_returns
+from .exposure import is_secret, raw_returns
 from .index import WorkspaceIndex
+from .owner_schema import principal, prisma_models
 from .ownership import returned_whole
 from .summaries import Summaries
 
@@ -75,7 +76,70 @@ def _public_design(index: WorkspaceIndex, summaries: Summaries, endpoint: Endpoi
                 if _hands_out_secret(index, endpoint, accesses):
                     return None  # it returns the secret it stores: whoever calls it holds the key
                 return f"one-time secret flow (uses `{table}`: a reset, verification or invitation token)"
-    return _public_form(index, summaries, endpoint, accesses)
+    cookie = _anonymous_cookie(index, summaries, key)
+    if cookie is not None:
+        return f"anonymous session: keyed by the app's own `{cookie}` cookie (a guest cart, a configurator)"
+    return _public_form(index, summaries, endpoint, accesses) or _public_read(index, summaries, accesses)
+
+
+# Cookies an app keeps for a visitor who has not signed in.
+_ANONYMOUS_COOKIE = re.compile(r"cart|basket|bag|guest|anon|visitor|configurat", re.IGNORECASE)
+
+
+def _anonymous_cookie(index: WorkspaceIndex, summaries: Summaries, key: UnitKey) -> str | None:
+    """The name of a guest cookie (`cartId`) the endpoint, or a function it calls, reads or sets."""
+    for unit_key in _reached(summaries, key, set(), 0):
+        unit = index.modules[unit_key[0]].units[unit_key[1]]
+        stores = {"cookies"}  # `cookies().get(…)`, or `const store = await cookies(); store.get(…)`
+        for local in unit.locals:
+            if local.call is not None and unit.calls[local.call].chain[-1:] == ("cookies",):
+                stores.update(local.names)
+        for call in unit.calls:
+            chain = call.chain
+            if (
+                len(chain) >= 2
+                and chain[-1] in ("get", "set")
+                and stores.intersection(chain[:-1])
+                and call.string_arg is not None
+                and _ANONYMOUS_COOKIE.search(call.string_arg)
+            ):
+                return call.string_arg
+    return None
+
+
+def _reached(summaries: Summaries, key: UnitKey, seen: set[UnitKey], depth: int) -> list[UnitKey]:
+    if key in seen or depth > _MAX_DEPTH or key not in summaries.units:
+        return []
+    seen.add(key)
+    found = [key]
+    for event in summaries.units[key].events:
+        if event.kind is Kind.CALL and event.callee is not None and not summaries.callee_auth(event):
+            callee = summaries.callee_unit(event.callee)
+            if callee is not None:
+                found += _reached(summaries, callee, seen, depth + 1)
+    return found
+
+
+def _public_read(index: WorkspaceIndex, summaries: Summaries, accesses: list[_Access]) -> str | None:
+    """Only reads of Prisma models that have no owner and no secret field, and do not hold
+    principals: a catalogue, a search."""
+    models = prisma_models(index)
+    if not accesses or not models:
+        return None
+    owners = {_plain(name) for name in summaries.owner_keys} | _OWNER_WORDS
+    read: list[str] = []
+    for access in accesses:
+        chain = access.call.chain
+        if access.kind is not Kind.DATA or access.mutation or len(chain) < 3:
+            return None
+        model = chain[-2]
+        fields = models.get(model)
+        if fields is None or principal(model) or principal(model + "s"):
+            return None
+        if any(_plain(field) in owners or is_secret(field) for field in fields):
+            return None
+        read.append(model)
+    return f"public read: `{read[0]}` has no owner and no secret fields (a catalogue, a search)"
 
 
 def _hands_out_secret(index: WorkspaceIndex, endpoint: Endpoint, accesses: list[_Access]) -> bool:
