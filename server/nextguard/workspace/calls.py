@@ -336,7 +336,7 @@ class CallClassifier:
             elif chain[0] == "new" and len(chain) >= 2:
                 origin = self.index.target(path, chain[1:2])
                 made = origin.kind == "external" and self._sdk_class(path, origin)
-            else:
+            elif len(chain) == 1:  # a factory is called by its name: `createAdminClient()`
                 target = self.index.target(path, chain)
                 made = (
                     target.kind == "binding"
