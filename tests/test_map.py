@@ -558,3 +558,28 @@ def test_workspace_copy_is_independent(tmp_path: Path) -> None:
     infos = endpoints(load_analysis(copy)[0])
     assert _by_name(infos, "archiveNote").path == (copy / "src/app/actions/notes.ts").resolve()
     assert _by_name(infos, "archiveNote").file == "src/app/actions/notes.ts"
+
+
+# -- public by design, recognised from what an endpoint does ----------------------------------------
+
+
+def test_public_by_design_says_why_in_text_and_json(capsys: pytest.CaptureFixture[str]) -> None:
+    root = FIXTURES / "public-by-design"
+    data = {entry["name"]: entry["protection"] for entry in _map_json(capsys, str(root))}
+    survey = data["answerSurvey"]
+    assert (survey["status"], survey["reason_kind"]) == ("public", "design")
+    assert survey["reason"].startswith("public form: only inserts what was submitted into `response`")
+    reset = data["requestReset"]
+    assert (reset["status"], reset["reason_kind"]) == ("public", "design")
+    assert "one-time secret flow" in reset["reason"] and "passwordResetToken" in reset["reason"]
+    assert data["addToCart"]["reason"].startswith("anonymous session: keyed by the app's own `cartId` cookie")
+    assert data["searchProducts"]["reason"].startswith("public read: `product` has no owner and no secret fields")
+    # a form that records a client-chosen owner, a helper that returns the code it stores, and a
+    # read of the users table are not
+    assert data["listUsers"]["status"] == "unprotected"
+    assert data["createPoll"]["status"] == "unprotected"
+    assert data["issueResetCode"]["status"] == "unprotected"
+    assert main(["map", str(root)]) in (0, 1)
+    text = capsys.readouterr().out  # a table: the reason wraps inside its column
+    assert "public form: only inserts what" in text
+    assert "one-time secret flow (uses" in text

@@ -31,6 +31,7 @@ from .workspace import vocabulary as vocab
 from .workspace.actions import ActionKind, Endpoint, public_reason
 from .workspace.calls import Kind, NameKey, UnitKey, label_of
 from .workspace.discovery import discover, find_workspace_root
+from .workspace.public_design import public_design
 
 Status = Literal["protected", "public", "unprotected"]
 # What NG104/NG105 found on the endpoint's data access: keyed by client input alone (NG104), an
@@ -46,7 +47,7 @@ _DEFEATED = {
     "NG113": "`{by}` is called but its result is never checked",
 }
 ViaKind = Literal["body", "dal", "wrapper", "middleware"]
-ReasonKind = Literal["comment", "config", "auth-flow"]
+ReasonKind = Literal["comment", "config", "auth-flow", "design"]
 RouteSource = Literal["page", "directory"]
 
 ACTION_ID_NOTE = (
@@ -429,11 +430,16 @@ class Inventory:
             flow = self._flow_call((path, endpoint.unit.index), set())
             reason = f"authentication flow (calls {flow})" if flow else "authentication flow (by its name)"
             return Protection("public", reason=reason, reason_kind="auth-flow")
+        reason = public_design(self.index, self.summaries, endpoint)
+        if reason is not None:
+            return Protection("public", reason=reason, reason_kind="design")
         return Protection("unprotected", note=self._unprotected_note(endpoint))
 
     def _unprotected_note(self, endpoint: Endpoint) -> str | None:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
+        if summary.auth and summary.unguarded and self.summaries.late_auth(path, endpoint.unit.index) is None:
+            return "the session is read, but nothing tests it: signed out, it runs anyway"
         if summary.auth and summary.unguarded:
             trail = self.summaries.trail(path, endpoint.unit.index)
             first = f" (`{trail[-1].label}`)" if trail else ""
@@ -548,9 +554,13 @@ class Inventory:
         if key in seen or key not in self.summaries.units:
             return None
         seen.add(key)
-        for event in self.summaries.units[key].events:
-            if event.kind is Kind.FLOW:
+        flows = [event for event in self.summaries.units[key].events if event.kind is Kind.FLOW]
+        # a sign-in call (`createSession`) says more than the password check before it
+        for event in flows:
+            if event.label.rsplit(".", 1)[-1] in vocab.AUTH_FLOW_NAMES:
                 return event.label
+        if flows:
+            return flows[0].label
         for event in self.summaries.units[key].events:
             if event.kind is Kind.CALL and event.callee is not None:
                 callee = self.summaries.callee_unit(event.callee)
@@ -600,7 +610,7 @@ class Inventory:
         # label (`db.select`), and whether any of them mutates.
         chains: dict[int, tuple[int, str, bool]] = {}
         for event in events:
-            if event.kind is Kind.DATA:
+            if event.kind is Kind.DATA or event.kind is Kind.EFFECT:
                 size = event.span.end - event.span.start
                 known = chains.get(event.span.start)
                 mutates = event.mutation or (known is not None and known[2])

@@ -94,6 +94,26 @@ def test_extends_a_package_through_node_modules(tmp_path: Path) -> None:
     assert config.paths == (("x", (str(tmp_path / "node_modules/@acme/tsconfig/x"),)),)
 
 
+def test_extends_a_workspace_package_that_is_not_installed(tmp_path: Path) -> None:
+    # A monorepo's shared config package, before `npm install`: found among the workspace's own
+    # packages, and its `paths` stay relative to the config that declares them.
+    write_tree(
+        tmp_path,
+        {
+            "package.json": {"name": "root", "workspaces": ["apps/*", "packages/*"]},
+            "packages/tsconfig/package.json": {"name": "@acme/tsconfig"},
+            "packages/tsconfig/next.json": {"compilerOptions": {"paths": {"@/*": ["../../apps/web/src/*"]}}},
+            "apps/web/tsconfig.json": {"extends": "@acme/tsconfig/next.json"},
+            "apps/web/src/lib/auth.ts": "",
+            "apps/web/src/app/page.tsx": "",
+        },
+    )
+    assert load_tsconfig(tmp_path / "apps/web/tsconfig.json").paths == ()
+    resolver = ModuleResolver(tmp_path, discover(tmp_path).files)
+    page = tmp_path / "apps/web/src/app/page.tsx"
+    assert resolver.resolve(page, "@/lib/auth") == tmp_path / "apps/web/src/lib/auth.ts"
+
+
 def test_config_dir_template_names_the_leaf_config(tmp_path: Path) -> None:
     write_tree(
         tmp_path,

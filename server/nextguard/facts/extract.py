@@ -108,7 +108,11 @@ _TRANSPARENT = frozenset(
 
 
 # Methods of action clients that take middleware (next-safe-action `.use`, zsa procedures).
-_MIDDLEWARE_METHODS = frozenset({"use", "middleware", "useMiddleware"})
+# Calls whose named arguments run before the function a chain ends in: middleware (`client.use(f)`)
+# and a zsa procedure's parent procedures (`createServerActionProcedure(authedProcedure)`).
+_MIDDLEWARE_METHODS = frozenset(
+    {"use", "middleware", "useMiddleware", "createServerActionProcedure", "chainServerActionProcedures"}
+)
 
 # Wrappers a value passes through on its way to a test or a return, for our purposes.
 _PASS_THROUGH = frozenset(

@@ -51,6 +51,7 @@ from ..fixes.auth_guard import auth_fixes, trail_related
 from ..model import Finding, Severity
 from ..workspace import vocabulary as vocab
 from ..workspace.actions import public_reason
+from ..workspace.public_design import public_design
 from .base import Rule
 
 
@@ -73,17 +74,19 @@ class ActionMissingAuth(Rule):
                 continue
             if summary.flow or vocab.AUTH_FLOW_ACTION_NAME.match(endpoint.name):
                 continue
-            if public_reason(index, endpoint) is not None:
+            if public_reason(index, endpoint) is not None or public_design(index, summaries, endpoint) is not None:
                 continue
-            if summaries.late_auth(path, endpoint.unit.index) is not None:
-                continue  # it does check, only too late: NG102
             trail = summaries.trail(path, endpoint.unit.index)
-            what = "changes" if summary.mutates else "reads"
+            if summaries.late_auth(path, endpoint.unit.index) is not None and not trail[-1].effect:
+                continue  # it does check, only too late: NG102 (an outside effect before it is done)
             first = trail[-1]
+            what = "changes data" if summary.mutates else "reads data"
+            if first.effect:
+                what = "calls an outside service"
             via = f" through `{trail[0].label}`" if len(trail) > 1 else ""
             kind = "inline Server Action" if endpoint.kind == "inline" else "Server Action"
             message = (
-                f"{kind} `{endpoint.name}` {what} data (`{first.label}`{via}) with no auth check before it: "
+                f"{kind} `{endpoint.name}` {what} (`{first.label}`{via}) with no auth check before it: "
                 "every Server Action is a public POST endpoint."
             )
             if summary.validates or (endpoint.binding is not None and _validates(endpoint.binding.chain_refs)):

@@ -70,6 +70,7 @@ from ..workspace import vocabulary as vocab
 from ..workspace.actions import Endpoint, public_reason
 from ..workspace.calls import label_of
 from ..workspace.ownership import OwnerNaming, Site, scope_points, unscoped_sites
+from ..workspace.public_design import public_design
 from ..workspace.routes import auth_flow_route, machine_or_role_endpoint, public_api
 from ..workspace.summaries import Step
 from .base import Rule
@@ -89,11 +90,24 @@ def exempt(analysis: Analysis, endpoint: Endpoint) -> bool:
         return True
     if public_reason(analysis.index, endpoint) is not None:
         return True
+    if not _authenticated(analysis, endpoint) and public_design(analysis.index, summaries, endpoint) is not None:
+        return True
     if endpoint.kind == "route" and (
         auth_flow_route(analysis.index, path) or public_api(analysis.index, path, endpoint.unit)
     ):
         return True
-    return machine_or_role_endpoint(analysis.index, summaries, path, endpoint.unit) is not None
+    # A cron job or webhook calls a route handler; for a Server Action under `jobs/` the folder name
+    # alone says nothing, the check must show.
+    evidence = endpoint.kind != "route"
+    return machine_or_role_endpoint(analysis.index, summaries, path, endpoint.unit, evidence=evidence) is not None
+
+
+def _authenticated(analysis: Analysis, endpoint: Endpoint) -> bool:
+    summaries = analysis.summaries
+    if endpoint.binding is not None and summaries.chain_auth(endpoint.path, endpoint.binding):
+        return True
+    summary = summaries.unit(endpoint.path, endpoint.unit.index)
+    return summary.auth and not summary.unguarded
 
 
 def endpoint_sites(analysis: Analysis, endpoint: Endpoint) -> list[Site]:
@@ -145,8 +159,8 @@ class UnscopedMutation(Rule):
             flow = summaries.flow(path, unit.index)
             session = session_id(index, summaries, path, unit, flow)
             for site in sites:
-                if site.read and not authenticated:
-                    continue
+                if site.read and not authenticated and endpoint.kind == "route":
+                    continue  # a public GET of a route handler (a page's data, an image) is its design
                 call = unit.calls[site.call]
                 label = label_of(call.chain)
                 related: tuple[Related, ...] = ()

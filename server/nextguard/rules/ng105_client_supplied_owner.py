@@ -42,14 +42,17 @@ webhooks, cron jobs and admin-only routes are not reported.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 from ..analysis import Analysis
+from ..facts.extract import roots_of
+from ..facts.model import Unit
 from ..fixes.scoping import owner_value_fix
 from ..fixes.session_id import session_id
 from ..model import Finding, Fix, Severity
-from ..workspace.flow import SESSION
+from ..workspace.flow import SESSION, UnitFlow
 from .base import Rule
 from .ng104_unscoped_mutation import exempt
 
@@ -63,7 +66,7 @@ class ClientSuppliedOwner(Rule):
     def check(self, analysis: Analysis, path: Path) -> Iterator[Finding]:
         index = analysis.index
         summaries = analysis.summaries
-        keys = summaries.owner_keys
+        keys = {_plain(key) for key in summaries.owner_keys}  # `UserID`, `user_id`, `userId` alike
         source = index.sources[path]
         for endpoint in analysis.endpoints(path):
             unit = endpoint.unit
@@ -72,11 +75,20 @@ class ClientSuppliedOwner(Rule):
             flow = summaries.flow(path, unit.index)
             session = None
             for access in flow.accesses:
+                # A record that already names the caller (`followingId: session user`) has its
+                # owner: its other principals say whom it relates to (the user being followed).
+                if any(
+                    pair.key is not None and _plain(pair.key) in keys and SESSION in flow.tags_of(pair.text)
+                    for pair in access.writes
+                ):
+                    continue
                 for pair in access.writes:
-                    if pair.key not in keys:
+                    if pair.key is None or _plain(pair.key) not in keys:
                         continue
                     tags = flow.tags_of(pair.text)
                     if SESSION in tags or not any(tag >= 0 for tag in tags):
+                        continue
+                    if _copied_from_a_record(unit, flow, pair.text):
                         continue
                     if session is None:
                         session = session_id(index, summaries, path, unit, flow)
@@ -91,3 +103,26 @@ class ClientSuppliedOwner(Rule):
                         creates = access.kind == "create"
                         fixes = (owner_value_fix(path, source, pair, session, creates=creates),)
                     yield Finding(self.code, self.name, self.severity, message, path, pair.span, fixes=fixes)
+
+
+_USER_TABLES = re.compile(r"^(users?|accounts?|members?|profiles?|customers?)$", re.IGNORECASE)
+
+
+def _copied_from_a_record(unit: Unit, flow: UnitFlow, text: str) -> bool:
+    """Whether the value is read off records the endpoint fetched that are not users: copying a
+    note's author into its duplicate keeps the owner it had, the client did not choose one. (A
+    user looked up by the id the client sent is the client's choice.)"""
+    names = roots_of(text.encode())
+    if not names or any(name not in flow.records for name in names):
+        return False
+    for name in names:
+        chain = unit.calls[flow.records[name]].chain
+        call = unit.calls[flow.records[name]]
+        table = call.string_arg if len(chain) == 2 and call.string_arg else chain[-2] if len(chain) >= 2 else ""
+        if _USER_TABLES.match(table.strip("'\"")):
+            return False
+    return True
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").lower()

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 
-from ..facts.model import Call
+from ..facts.model import Call, Unit
 from ..model import Span
 from . import vocabulary as vocab
 from .index import Target, WorkspaceIndex
@@ -24,6 +24,7 @@ class Kind(IntEnum):
     VERIFY = 6
     VALIDATE = 7
     BAILOUT = 8
+    EFFECT = 9  # a call that reaches an outside service: a model API, a payment, an email…
 
 
 # A unit of a module: its summary's key.
@@ -195,11 +196,17 @@ class CallClassifier:
         if self.is_auth(target, chain):
             nullable = last in vocab.NULLABLE_AUTH or (target.name in vocab.NULLABLE_AUTH and not target.rest)
             return [Event(Kind.AUTH, call.span, label, nullable=nullable)]
-        if last in vocab.AUTH_FLOW_NAMES:
+        # `client.setSession(cookie)` scopes an SDK client (Appwrite) to the caller's session: that
+        # is verification by the service, not a sign-in flow (`supabase.auth.setSession`).
+        scoped_client = last == "setSession" and chain[-2:-1] != ("auth",)
+        if (last in vocab.AUTH_FLOW_NAMES and not scoped_client) or self._password_call(target, last):
             events.append(Event(Kind.FLOW, call.span, label))
         data = self._data_access(target, chain, call)
         if data is not None:
             events.append(Event(Kind.DATA, call.span, label, mutation=data))
+            return events
+        if self._effect(path, target, chain):
+            events.append(Event(Kind.EFFECT, call.span, label, mutation=bool(vocab.GENERIC_MUTATION.match(last))))
             return events
         if target.kind == "binding" and target.path is not None and not target.rest:
             if self.index.binding_in(target.path, target.name) is not None:
@@ -211,13 +218,144 @@ class CallClassifier:
                 events.append(Event(Kind.COOKIE, call.span, label))
             elif target.specifier == "next/navigation" and target.name in vocab.BAILOUT_CALLS:
                 events.append(Event(Kind.BAILOUT, call.span, label))
-        if vocab.VERIFY_NAME.match(last) or (
-            len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and last in vocab.PRISMA_READS
+        if (
+            scoped_client
+            or vocab.VERIFY_NAME.match(last)
+            or (len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and last in vocab.PRISMA_READS)
         ):
             events.append(Event(Kind.VERIFY, call.span, label))
         if last in vocab.VALIDATION_CALLS and len(chain) >= 2:
             events.append(Event(Kind.VALIDATE, call.span, label))
         return events
+
+    @staticmethod
+    def _password_call(target: Target, last: str) -> bool:
+        """`bcrypt.compare(password, user.password)`, `hash(password)` of a password package."""
+        if target.kind != "external" or last not in vocab.PASSWORD_CALLS:
+            return False
+        return ModuleResolver.package_name(target.specifier) in vocab.PASSWORD_PACKAGES
+
+    # -- outside effects ----------------------------------------------------------------------------
+
+    def _effect(self, path: Path, target: Target, chain: tuple[str, ...]) -> bool:
+        """Whether a call reaches an outside service: a function of a server package that is not
+        known to be pure, or a method of a module-level client of one (`stripe.charges.create`)."""
+        if chain[0] == "new":
+            return False
+        if target.kind == "external":
+            return self.effect_export(path, target.specifier, target.name)
+        if target.kind == "binding" and target.path is not None and target.rest:
+            return not vocab.SDK_CONFIG_METHODS.match(chain[-1]) and self.sdk_client(target.path, target.name)
+        return False
+
+    def effect_export(self, path: Path, specifier: str, name: str) -> bool:
+        """Whether calling export ``name`` of ``specifier`` (imported in ``path``) is an effect."""
+        if not specifier or specifier.startswith((".", "/")) or name == "*":
+            return False
+        package = ModuleResolver.package_name(specifier)
+        listed = vocab.EFFECT_EXPORTS.get(package)
+        if listed is not None:
+            return name in listed
+        if vocab.pure_package(package) or (package, name) in vocab.AUTH_IMPORTS:
+            return False
+        # an alias that did not resolve to a file (`@/lib/x` of a missing file) is not a package
+        return self.index.resolver.is_external(specifier, path)
+
+    def sdk_client(self, path: Path, name: str) -> bool:
+        """Whether module-level ``name`` holds a client of an outside service: constructed, or made
+        by a factory, from a server package that is not pure (`new Resend(key)`,
+        `createTransport(…)`), or taken from another such client."""
+        key = (path, "#sdk:" + name)
+        cached = self._client_cache.get(key)
+        if cached is not None:
+            return cached
+        self._client_cache[key] = False
+        binding = self.index.binding_in(path, name)
+        result = False
+        if binding is not None and binding.body is None and binding.init:
+            init = binding.init
+            constructor = init[1:] if init[0] == "new" else init
+            if constructor:
+                origin = self.index.target(path, (constructor[0],))
+                if origin.kind == "external":
+                    result = self.effect_export(path, origin.specifier, origin.name) or (
+                        init[0] == "new" and self._sdk_class(path, origin)
+                    )
+                elif origin.kind == "binding" and origin.path is not None:
+                    result = self.sdk_client(origin.path, origin.name)
+        self._client_cache[key] = result
+        return result
+
+    def _sdk_class(self, path: Path, origin: Target) -> bool:
+        package = ModuleResolver.package_name(origin.specifier)
+        return (
+            bool(origin.specifier)
+            and not origin.specifier.startswith((".", "/"))
+            and not vocab.pure_package(package)
+            and self.index.resolver.is_external(origin.specifier, path)
+        )
+
+    def sdk_factory(self, path: Path, name: str) -> bool:
+        """Whether workspace function ``name`` builds and returns a client of an outside service
+        (`createAdminClient()` making `new Client().setKey(secret)` and handing out its APIs)."""
+        key = (path, "#factory:" + name)
+        cached = self._client_cache.get(key)
+        if cached is not None:
+            return cached
+        self._client_cache[key] = False
+        binding = self.index.binding_in(path, name)
+        result = False
+        if binding is not None and binding.body is not None:
+            unit = self.index.modules[path].units[binding.body]
+            if unit.returns:
+                for call in unit.calls:
+                    if call.chain[:1] == ("new",) and len(call.chain) >= 2:
+                        origin = self.index.target(path, call.chain[1:2])
+                        if origin.kind == "external" and self._sdk_class(path, origin):
+                            result = True
+                            break
+        self._client_cache[key] = result
+        return result
+
+    def local_effects(self, path: Path, unit: Unit) -> set[int]:
+        """The calls of ``unit`` (by index) made through a local client of an outside service: a
+        local made by `new` of a server package's class (`new GoogleGenerativeAI(key)`), by a
+        workspace factory of such clients (`const { databases } = await createAdminClient()`), or
+        taken from another one (`genAI.getGenerativeModel(…)`). These depend on the unit's own
+        names, so they are read here rather than per callee chain."""
+        clients: set[str] = set()
+        for local in unit.locals:
+            if local.call is None:
+                continue
+            chain = unit.calls[local.call].chain
+            if not chain or not chain[0]:
+                continue
+            made = False
+            if chain[0] in clients:
+                made = True
+            elif chain[0] == "new" and len(chain) >= 2:
+                origin = self.index.target(path, chain[1:2])
+                made = origin.kind == "external" and self._sdk_class(path, origin)
+            elif len(chain) == 1:  # a factory is called by its name: `createAdminClient()`
+                target = self.index.target(path, chain)
+                made = (
+                    target.kind == "binding"
+                    and target.path is not None
+                    and not target.rest
+                    and self.sdk_factory(target.path, target.name)
+                )
+            if made:
+                clients.update(local.names)
+        if not clients:
+            return set()
+        return {
+            position
+            for position, call in enumerate(unit.calls)
+            if len(call.chain) >= 2 and call.chain[0] in clients and not vocab.SDK_CONFIG_METHODS.match(call.chain[-1])
+        }
+
+    def effect_event(self, call: Call) -> Event:
+        return Event(Kind.EFFECT, call.span, label_of(call.chain), bool(vocab.GENERIC_MUTATION.match(call.chain[-1])))
 
     def is_auth(self, target: Target, chain: tuple[str, ...]) -> bool:
         if target.kind == "external" and not target.rest and (target.specifier, target.name) in vocab.AUTH_IMPORTS:
@@ -247,6 +385,8 @@ class CallClassifier:
         if chain[0] == "new":
             return None
         last = chain[-1]
+        if last in vocab.CONNECTION_CALLS:
+            return None  # opening or configuring the connection touches no record
         client = self.is_client(target)
         if self._data_names and chain[0] in self._data_names and len(chain) >= 2:
             return bool(vocab.GENERIC_MUTATION.match(last))

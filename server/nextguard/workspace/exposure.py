@@ -29,7 +29,7 @@ from .calls import Event, Kind, NameKey, label_of
 from .index import WorkspaceIndex
 from .summaries import Step, Summaries
 
-Orm = Literal["prisma", "drizzle-query", "drizzle-select", "supabase"]
+Orm = Literal["prisma", "drizzle-query", "drizzle-select", "supabase", "mongoose", "appwrite"]
 
 # Prisma operations whose result is whole rows (counts, aggregates and batch writes are not).
 _PRISMA_ROWS = frozenset(
@@ -118,6 +118,8 @@ def record_read(
     if len(chain) < 2 or "then" in chain or "map" in chain:
         return None
     events = _events_by_start(summaries, path, unit.index).get(call.span.start, ())
+    if any(event.kind is Kind.EFFECT for event in events):
+        return _appwrite_read(index, path, unit, position)
     if not any(event.kind is Kind.DATA for event in events):
         return None
     same = [other for other in unit.calls if other.span.start == call.span.start and other.span.end <= call.span.end]
@@ -134,6 +136,9 @@ def record_read(
             for span in spreads
         )  # (a `select` nested in an `include` picks a relation's fields, not the row's)
     selected = call.selected if "select" in keys or "columns" in keys else None
+    mongoose = _mongoose_read(index, path, unit, position, same)
+    if mongoose is not None:
+        return mongoose
     if len(chain) >= 4 and chain[-3] == "query" and last in ("findFirst", "findMany"):
         return RecordRead(
             path,
@@ -204,6 +209,64 @@ def record_read(
             not raw,
         )
     return None
+
+
+# Mongoose model methods whose result is documents: (many?, index of a projection argument).
+_MONGOOSE_ROWS: dict[str, tuple[bool, int | None]] = {
+    "find": (True, 1),
+    "findOne": (False, 1),
+    "findById": (False, 1),
+    "findOneAndUpdate": (False, None),
+    "findByIdAndUpdate": (False, None),
+    "findOneAndDelete": (False, None),
+    "findByIdAndDelete": (False, None),
+    "findOneAndReplace": (False, None),
+    "create": (False, None),
+}
+# What may follow the model call in a chain and still hand back its documents.
+_MONGOOSE_TAIL = frozenset({"()", "populate", "lean", "sort", "skip", "limit", "exec", "where", "equals", "in"})
+# Appwrite `Databases` methods whose result is documents (`listDocuments`: a list of them).
+_APPWRITE_ROWS = {"getDocument": False, "listDocuments": True, "createDocument": False, "updateDocument": False}
+
+
+def _mongoose_read(index: WorkspaceIndex, path: Path, unit: Unit, position: int, same: list[Call]) -> RecordRead | None:
+    """`User.findOne({ id }).populate('communities')`: whole documents unless a projection (a
+    `.select(…)` link, or the projection argument of `find`/`findOne`/`findById`) picks fields."""
+    call = unit.calls[position]
+    chain = call.chain
+    if len(chain) < 2 or chain[1] not in _MONGOOSE_ROWS or not chain[0][:1].isupper():
+        return None
+    if any(part not in _MONGOOSE_TAIL and part != "select" for part in chain[2:]):
+        return None
+    model = _part(same, chain[:2])
+    if model is None:
+        return None
+    many, projection = _MONGOOSE_ROWS[chain[1]]
+    source = index.sources.get(path, b"")
+    explicit = "select" in chain[2:] or (projection is not None and len(call_args_text(source, model)) > projection)
+    label = label_of(chain[:2])
+    return RecordRead(path, unit.index, position, call.span, label, "mongoose", chain[0], many, None, explicit)
+
+
+def _appwrite_read(index: WorkspaceIndex, path: Path, unit: Unit, position: int) -> RecordRead | None:
+    """`databases.getDocument(db, collection, id)`: the whole document unless the queries pick
+    attributes (`Query.select([…])`)."""
+    call = unit.calls[position]
+    if len(call.chain) != 2 or call.chain[1] not in _APPWRITE_ROWS:
+        return None
+    source = index.sources.get(path, b"")
+    text = source[call.args_span.start : call.args_span.end] if call.args_span is not None else b""
+    explicit = b"Query.select" in text
+    many = _APPWRITE_ROWS[call.chain[1]]
+    return RecordRead(
+        path, unit.index, position, call.span, label_of(call.chain), "appwrite", None, many, None, explicit
+    )
+
+
+def call_args_text(source: bytes, call: Call) -> list[str]:
+    from .flow import call_args
+
+    return [text for text, _ in call_args(source, call)]
 
 
 def _reassigned(index: WorkspaceIndex, path: Path, unit: Unit, local: Local, name: str) -> bool:
@@ -292,6 +355,9 @@ def call_record(
     if read is not None:
         return (read, (), True) if read.raw else None
     call = unit.calls[position]
+    held = _query_run_later(index, summaries, path, unit, call) or _passed_through(index, summaries, path, unit, call)
+    if held is not None:
+        return held
     for event in _events_by_start(summaries, path, unit.index).get(call.span.start, ()):
         if event.kind is not Kind.CALL or event.callee is None or event.span != call.span:
             continue
@@ -301,6 +367,60 @@ def call_record(
         for inner in raw_returns(index, summaries, *callee):
             return inner.read, (Step(path, call.span, event.label), *inner.trail), inner.whole
     return None
+
+
+def _query_run_later(
+    index: WorkspaceIndex, summaries: Summaries, path: Path, unit: Unit, call: Call
+) -> tuple[RecordRead, tuple[Step, ...], bool] | None:
+    """`const query = User.find(q).sort(s); … await query.exec()`: the query built earlier."""
+    chain = call.chain
+    if len(chain) < 2 or any(part not in _MONGOOSE_TAIL for part in chain[1:]):
+        return None
+    held = local_record(index, summaries, path, unit, chain[0], call.span.start)
+    return (held[0], held[1], held[2]) if held is not None else None
+
+
+_PASS_THROUGH = re.compile(
+    rb"^\s*(?:JSON\.parse\(\s*JSON\.stringify\(\s*(?P<a>[\w$]+)\s*\)\s*\)|structuredClone\(\s*(?P<b>[\w$]+)\s*\))\s*$"
+)
+
+
+def _passed_through(
+    index: WorkspaceIndex, summaries: Summaries, path: Path, unit: Unit, call: Call
+) -> tuple[RecordRead, tuple[Step, ...], bool] | None:
+    """`return parseStringify(file)`, `JSON.parse(JSON.stringify(user))`: a copy of the record is
+    still the whole record."""
+    source = index.sources.get(path, b"")
+    text = source[call.span.start : call.span.end]
+    match = _PASS_THROUGH.match(text)
+    name: str | None = None
+    if match is not None:
+        name = (match.group("a") or match.group("b")).decode()
+    elif call.args_span is not None and _copies_its_argument(index, summaries, path, call):
+        argument = source[call.args_span.start : call.args_span.end].strip()
+        if re.fullmatch(rb"[\w$]+", argument):
+            name = argument.decode()
+    if name is None:
+        return None
+    held = local_record(index, summaries, path, unit, name, call.span.start)
+    return (held[0], held[1], held[2]) if held is not None else None
+
+
+def _copies_its_argument(index: WorkspaceIndex, summaries: Summaries, path: Path, call: Call) -> bool:
+    """Whether the workspace function a call runs returns a copy of its only parameter."""
+    target = index.target(path, call.chain)
+    if target.kind != "binding" or target.path is None or target.rest:
+        return False
+    binding = index.binding_in(target.path, target.name)
+    if binding is None or binding.body is None:
+        return False
+    callee = index.modules[target.path].units[binding.body]
+    if len(callee.params) != 1 or len(callee.returns) != 1:
+        return False
+    ret = callee.returns[0]
+    text = index.sources.get(target.path, b"")[ret.statement.start : ret.statement.end]
+    match = _PASS_THROUGH.match(text)
+    return match is not None and (match.group("a") or match.group("b")).decode() == callee.params[0].name
 
 
 def local_record(

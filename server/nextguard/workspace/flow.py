@@ -71,7 +71,7 @@ CLIENT_PARAMS = frozenset(
 IDENTITY_CALL = re.compile(r"session|user|auth|viewer|claims|identity|principal|account|whoami|^me$", re.IGNORECASE)
 
 AccessKind = Literal["mutation", "read", "create", "other"]
-Orm = Literal["prisma", "drizzle", "supabase", "mongo"]
+Orm = Literal["prisma", "drizzle", "supabase", "mongo", "kysely", "appwrite"]
 
 _PRISMA_KEYED_WRITES = frozenset({"update", "updateMany", "upsert", "delete", "deleteMany", "updateManyAndReturn"})
 _PRISMA_CREATES = frozenset({"create", "createMany", "createManyAndReturn"})
@@ -132,6 +132,19 @@ class UnitFlow:
 
     def session_names(self) -> set[str]:
         return {name for name, tags in self.tags.items() if SESSION in tags}
+
+
+_FALLBACK_OPERATOR = re.compile(rb"\|\||\?\?")
+
+
+def _preferred_operand(text: bytes) -> bytes:
+    """`userId || session.user.id`: the value is the client's whenever it sent one, so the names
+    of the first operand are what it holds (a fallback to the session does not scope it)."""
+    match = _FALLBACK_OPERATOR.search(text)
+    head = text[: match.start()] if match is not None else b""
+    if match is None or b"(" in head or re.search(rb"\?(?!\.)", head):
+        return text
+    return text[: match.start()]
 
 
 def returns_identity(event: Event) -> bool:
@@ -248,7 +261,7 @@ def unit_flow(summaries: Summaries, facts: FileFacts, source: bytes, unit: Unit)
             # scoping (that it is not verified is NG110's finding).
             tags = frozenset({SESSION})
         elif local.init is not None:
-            tags = flow.tags_of(source[local.init.start : local.init.end])
+            tags = flow.tags_of(_preferred_operand(source[local.init.start : local.init.end]))
         if read is None and local.reads is not None:
             read = flow.records.get(local.reads)  # `const [document] = documents`
         for binder in local.binders:
@@ -259,7 +272,9 @@ def unit_flow(summaries: Summaries, facts: FileFacts, source: bytes, unit: Unit)
                 flow.records.pop(binder.name, None)
     for position, events in flow.events_at.items():
         for event in events:
-            if event.kind is Kind.DATA:
+            if event.kind is Kind.DATA or (
+                event.kind is Kind.EFFECT and unit.calls[position].chain[-1] in _APPWRITE_DOCUMENTS
+            ):
                 access = _access(unit, source, position, event, flow.chain(unit, position))
                 if access is not None:
                     flow.accesses.append(access)
@@ -296,6 +311,19 @@ def _access(unit: Unit, source: bytes, position: int, event: Event, group: list[
         if not call.fields and call.args_span is not None and call.args_span.end > call.args_span.start:
             filters = None  # `update(args)`
         return Access(position, event, "prisma", kind, filters, writes, end)
+    if len(chain) == 2 and last in ("select", "selectDistinct") and chain[0] != "supabase":
+        # `db.select().from(t).where(eq(t.id, id))`: a read keyed by its filter
+        select_where: int | None = None
+        filters = []
+        for i in group:
+            other = unit.calls[i]
+            if len(other.chain) > len(chain) and other.chain[: len(chain)] == chain and other.chain[-1] == "where":
+                select_where = i
+                for piece, span in call_args(source, other):
+                    filters += _drizzle_pairs(piece, span)
+        if select_where is None:
+            return Access(position, event, "drizzle", "other", [], [], end)
+        return Access(position, event, "drizzle", "read", filters, [], end, None, select_where)
     if len(chain) == 2 and last in ("update", "delete", "insert") and chain[0] != "supabase":
         where_call: int | None = None
         writes = []
@@ -348,11 +376,69 @@ def _access(unit: Unit, source: bytes, position: int, event: Event, group: list[
         filters = [Pair("_id", args[0][0], args[0][1])] if args else []
         kind = "read" if last == "findById" else "mutation"
         return Access(position, event, "mongo", kind, filters, [], end)
-    if last in _MONGO_FILTER_WRITES or last == "findOne":
+    if last in _MONGO_FILTER_WRITES or last == "findOne" or (len(chain) == 2 and last in _MONGO_MANY_WRITES):
         filters = [Pair(f.key, _text(source, f.span), f.span) for f in call.fields if "." not in f.key]
         kind = "read" if last == "findOne" else "mutation"
         return Access(position, event, "mongo", kind, filters if call.fields else None, [], end)
+    if len(chain) == 2 and last in ("create", "insertOne") and event.kind is Kind.DATA:
+        writes = [Pair(f.key, _text(source, f.span), f.span) for f in call.fields if "." not in f.key]
+        return Access(position, event, "mongo", "create", [], writes, end)
+    if len(chain) == 2 and last in _KYSELY_KINDS:
+        return _kysely(unit, source, position, event, group, end)
+    if last in _APPWRITE_DOCUMENTS and event.kind is Kind.EFFECT:
+        args = call_args(source, call)
+        if len(args) < 3:
+            return None
+        kind = _APPWRITE_DOCUMENTS[last]
+        filters = [] if kind == "create" else [Pair("$id", args[2][0], args[2][1])]
+        return Access(position, event, "appwrite", kind, filters, [], end)
     return None
+
+
+# Kysely: the statement a chain starts with, and how it reads as an access.
+_KYSELY_KINDS: dict[str, AccessKind] = {
+    "updateTable": "mutation",
+    "deleteFrom": "mutation",
+    "selectFrom": "read",
+    "insertInto": "create",
+}
+# Appwrite `Databases` methods on one document (database, collection, document id, …).
+_APPWRITE_DOCUMENTS: dict[str, AccessKind] = {
+    "getDocument": "read",
+    "updateDocument": "mutation",
+    "deleteDocument": "mutation",
+    "upsertDocument": "mutation",
+    "createDocument": "create",
+}
+_MONGO_MANY_WRITES = frozenset({"updateMany", "deleteMany"})
+
+
+def _kysely(unit: Unit, source: bytes, position: int, event: Event, group: list[int], end: int) -> Access:
+    """`db.updateTable('t').set({…}).where('col', '=', v)`, `db.selectFrom('t')…executeTakeFirst()`:
+    the filters of its `where(column, operator, value)` links and the values it sets."""
+    call = unit.calls[position]
+    kind = _KYSELY_KINDS[call.chain[-1]]
+    filters: list[Pair] = []
+    writes: list[Pair] = []
+    single = False
+    for i in group:
+        other = unit.calls[i]
+        if len(other.chain) <= len(call.chain) or other.chain[: len(call.chain)] != call.chain:
+            continue
+        method = other.chain[-1]
+        if method == "where":
+            args = call_args(source, other)
+            if len(args) == 3 and other.string_arg is not None:
+                filters.append(Pair(other.string_arg.split(".")[-1], args[2][0], args[2][1]))
+            elif args:
+                filters.append(Pair(None, args[0][0], args[0][1]))
+        elif method in ("set", "values"):
+            writes += [Pair(f.key, _text(source, f.span), f.span) for f in other.fields if "." not in f.key]
+        elif method in ("executeTakeFirst", "executeTakeFirstOrThrow"):
+            single = True
+    if kind == "read" and not single:
+        kind = "other"
+    return Access(position, event, "kysely", kind, filters, writes, end, call.string_arg)
 
 
 def _drizzle_pairs(text: str, span: Span) -> list[Pair]:

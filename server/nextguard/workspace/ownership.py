@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-from ..facts.model import FileFacts, Unit
+from ..facts.model import Call, FileFacts, Unit
 from ..model import Span
 from .calls import Event, Kind
 from .discovery import read_json_object, read_workspace_text, workspace_files
@@ -34,7 +34,13 @@ _ID_LIKE = re.compile(r"(Id|_id|ID|Ids|_ids)$")
 AUTHZ_CALL = re.compile(r"admin|role|permission|authori[sz]|staff|superuser|owner|member|access|can[A-Z]", re.I)
 # Records whose key is a secret the client holds (a reset token, an OTP, an OAuth code): having it
 # is the proof, so there is no owner to compare.
-BEARER_MODELS = re.compile(r"token|otp|verification|reset|invit|code|nonce|session", re.IGNORECASE)
+BEARER_MODELS = re.compile(
+    r"(?i:reset|verification|verify|otp|one_?time|magic|invit|nonce|session|passcode)|^[tT]okens?$"
+)
+# ... or whose filter is the secret itself (`where: { token }`, `eq(t.codeHash, hash)`).
+BEARER_KEYS = re.compile(r"token|code|hash|secret|otp|nonce", re.IGNORECASE)
+# Functions that make something (`createAdminClient`) rather than check who may act.
+_MAKER = re.compile(r"^(create|new|make|build|init|get[A-Z]\w*Client)")
 ROLE_MEMBERS = frozenset(
     {"role", "roles", "isAdmin", "admin", "isSuperAdmin", "isSuperuser", "isStaff", "permissions", "scopes"}
 )
@@ -121,8 +127,14 @@ def scope_points(
     for position, events in flow.events_at.items():
         for event in events:
             name = event.label.split("(")[0].rsplit(".", 1)[-1]
-            authorizes = event.kind in (Kind.AUTH, Kind.CALL) and bool(AUTHZ_CALL.search(name))
+            authorizes = (
+                event.kind in (Kind.AUTH, Kind.CALL) and bool(AUTHZ_CALL.search(name)) and not _MAKER.match(name)
+            )
             checks = checks_owner is not None and event.kind is Kind.CALL and checks_owner(event)
+            if checks and endpoint:
+                # the callee compares the owner with what it is passed: the session's user, or
+                # (at an endpoint) whatever the client sent
+                checks = any(SESSION in flow.tags_of(text) for text, _ in call_args(source, unit.calls[position]))
             if authorizes or checks:
                 points.append(unit.calls[position].span.start)
     session_names = flow.session_names()
@@ -143,21 +155,62 @@ def _strip_names(text: str, names: dict[str, int]) -> str:
 
 
 def returned_whole(facts: FileFacts, unit: Unit, flow: UnitFlow, call_index: int) -> bool:
-    """Whether the result of call ``call_index`` is returned: directly, or through a local that is
-    returned whole (`return note`, `return Response.json(note)`)."""
+    """Whether the result of call ``call_index`` is returned: directly (or as the end of its chain:
+    `return Thread.findById(id).populate('author')`), or through a local that is returned whole or
+    in part (`return note`, `return Response.json(note)`, `return { items: row.items }`)."""
     call = unit.calls[call_index]
-    if call.returned:
-        return True
     start = call.span.start
+    if call.returned or any(unit.calls[i].returned for i in flow.chains.get(start, ())):
+        return True
     for local in unit.locals:
         if local.init is None or local.init.start != start:
             continue
         names = [binder.name for binder in local.binders]
         for position in refs_in(facts, local.span.end, unit.span.end, names):
             ref = facts.refs[position]
-            if ref.returned and ref.member is None:
+            if ref.returned:
                 return True
     return False
+
+
+_LINK = re.compile(r"^\{\s*\$(?:push|addToSet)\s*:\s*\{\s*[\w$]+\s*:\s*([\w$]+)(?:\.[\w$]+)*\s*,?\s*\}\s*,?\s*\}$")
+
+
+def _links_a_new_record(source: bytes, unit: Unit, flow: UnitFlow, call: Call) -> bool:
+    """`Community.findByIdAndUpdate(id, { $push: { threads: created._id } })` after creating
+    `created`: the parent only gains a reference to the new child (the group a post goes into),
+    nothing of it is changed or taken."""
+    args = call_args(source, call)
+    if len(args) < 2:
+        return False
+    match = _LINK.match(args[1][0].strip())
+    if match is None:
+        return False
+    name = match.group(1)
+    for access in flow.accesses:
+        if access.kind == "create":
+            for local in unit.locals:
+                if local.call == access.call and name in local.names:
+                    return True
+    return False
+
+
+def _plain(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def _owner_of_a_create(flow: UnitFlow, access: Access, keys: frozenset[str]) -> bool:
+    """Whether every key of ``access``'s filter is a value the unit also writes into the owner field
+    of a record it creates (`Thread.create({ author })` then `User.findByIdAndUpdate(author, …)`)."""
+    owners = {_plain(key) for key in keys}
+    written = {
+        pair.text.strip()
+        for other in flow.accesses
+        if other.kind == "create"
+        for pair in other.writes
+        if pair.key is not None and _plain(pair.key) in owners
+    }
+    return bool(written) and all(pair.text.strip() in written for pair in access.filters or ())
 
 
 def unscoped_sites(
@@ -185,6 +238,12 @@ def unscoped_sites(
         if any(point < call.span.start for point in points) or (access.kind == "read" and points):
             continue
         if access.orm == "prisma" and len(call.chain) >= 2 and BEARER_MODELS.search(call.chain[-2]):
+            continue
+        if any(pair.key is not None and BEARER_KEYS.search(pair.key) for pair in access.filters):
+            continue
+        if access.kind == "mutation" and _owner_of_a_create(flow, access, keys):
+            continue  # the same client value is written as the new record's owner: NG105's finding
+        if access.orm == "mongo" and _links_a_new_record(source, unit, flow, call):
             continue
         key_params: set[int] = set()
         scoped = False

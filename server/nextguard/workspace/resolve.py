@@ -78,8 +78,8 @@ class ModuleResolver:
         # path hit on identity instead of comparing paths part by part.
         self._paths: dict[str, Path] = {os.fspath(f): f for f in files}
         self._files = set(self._paths)
-        self._tsconfigs = TsConfigLocator(Path(self._root))
         self._packages = find_workspace_packages(Path(self._root))
+        self._tsconfigs = TsConfigLocator(Path(self._root), {name: p.dir for name, p in self._packages.items()})
         self._cache: dict[tuple[str, str], Path | None] = {}
         # A bare specifier means the same from every directory under one tsconfig: cache it per
         # config, not per directory (a large app imports `react` from hundreds of directories).

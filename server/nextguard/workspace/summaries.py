@@ -25,7 +25,9 @@ from ..facts.partial import Moves
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import UnitFlow, bails_on, returns_identity, unit_flow
+from .gating import soft_auth
 from .index import WorkspaceIndex
+from .owner_schema import schema_owner_fields
 from .ownership import owner_keys, scope_points, unscoped_sites
 from .unchanged import moved_bindings, top_unit, untouched_bindings, untouched_units
 
@@ -37,6 +39,7 @@ class Step:
     path: Path
     span: Span
     label: str
+    effect: bool = False  # the access is an outside effect (a model API, an email…), not data
 
 
 @dataclass(slots=True)
@@ -97,7 +100,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
             where = moves.span(step.span) if step.path == path else step.span
             if where is None:
                 return None
-            steps.append(Step(step.path, where, step.label) if where is not step.span else step)
+            steps.append(Step(step.path, where, step.label, step.effect) if where is not step.span else step)
         unscoped[parameter] = (read, tuple(steps))
     return Summary(
         events=events,
@@ -126,7 +129,8 @@ class Summaries:
         self._unit_names: dict[UnitKey, set[NameKey]] = defaultdict(set)  # unit -> names it is (part of)
         self._trails: dict[UnitKey, tuple[Step, ...]] = {}
         self._flows: dict[UnitKey, UnitFlow] = {}
-        self.owner_keys = owner_keys(index.config.owner_fields)
+        # the configured owner fields, and those the schemas say reference a user ("Open world")
+        self.owner_keys = owner_keys(index.config.owner_fields) | schema_owner_fields(index)
         # What each file put into the graph, so an update can take it out again.
         self._file_units: dict[Path, int] = {}
         self._file_names: dict[Path, set[NameKey]] = {}
@@ -192,7 +196,7 @@ class Summaries:
         self._trails[key] = ()  # recursion through a cycle contributes nothing
         result: tuple[Step, ...] = ()
         if self.units[key].unguarded:
-            result = self._first_unguarded(path, self.units[key]) or ()
+            result = self._first_unguarded(path, index, self.units[key]) or ()
         self._trails[key] = result
         return result
 
@@ -430,8 +434,14 @@ class Summaries:
             if was is not None:
                 summary.events = list(was.events)  # classified before, at other offsets
             else:
-                for call in unit.calls:
-                    summary.events.extend(classify(path, call))
+                through_clients = self.classifier.local_effects(path, unit)
+                for position, call in enumerate(unit.calls):
+                    found = classify(path, call)
+                    if position in through_clients and not any(
+                        e.kind is Kind.DATA or e.kind is Kind.EFFECT for e in found
+                    ):
+                        found.append(self.classifier.effect_event(call))
+                    summary.events.extend(found)
             summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
             summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
             self.units[key] = summary
@@ -498,8 +508,8 @@ class Summaries:
     def _solve(self, units: set[UnitKey], names: set[NameKey]) -> None:
         self._pass_auth(units, names)
         self._pass_data(units)
+        self._pass_guards(units)  # before "data before auth": an auth call that guards always protects
         self._pass_unguarded(units)
-        self._pass_guards(units)
         self._pass_owner_checks(units)
         self._pass_unscoped(units)
 
@@ -586,6 +596,8 @@ class Summaries:
                 if event.kind is Kind.DATA:
                     data = True
                     mutates = mutates or event.mutation
+                elif event.kind is Kind.EFFECT:
+                    data = True  # an outside effect counts as touching data ("Open world")
                 elif event.kind is Kind.FLOW:
                     flow = True
                 elif event.kind is Kind.CALL:
@@ -623,7 +635,7 @@ class Summaries:
             summary = self.units.get(key)
             if summary is None or summary.unguarded:
                 continue
-            if self._first_unguarded(key[0], summary, settled=False) is not None:
+            if self._first_unguarded(key[0], key[1], summary, settled=False) is not None:
                 summary.unguarded = True
                 work.extend(self._unit_dependents(key))
 
@@ -744,16 +756,41 @@ class Summaries:
                 return next(iter(callee.unscoped.values()))[1]
         return ()
 
-    def _first_unguarded(self, path: Path, summary: Summary, settled: bool = True) -> tuple[Step, ...] | None:
+    def soft_auth(self, path: Path, index: int, event: Event) -> bool:
+        """Whether an auth call of unit ``index`` is read without gating anything (see ``gating``):
+        it does not protect what follows it."""
+        if event.kind is Kind.AUTH:
+            if not event.nullable or event.label.endswith("protect"):
+                return False  # a primitive that enforces itself, or one we know nothing of
+        else:
+            callee = self._callee_summary(event)
+            if callee is None or callee.guards:
+                return False
+        facts = self.index.modules[path]
+        flow = self.flow(path, index)
+        return soft_auth(facts, self.index.sources.get(path, b""), facts.units[index], flow, event.span.start)
+
+    def _first_unguarded(
+        self, path: Path, index: int, summary: Summary, settled: bool = True
+    ) -> tuple[Step, ...] | None:
+        cookie = False
         for event in summary.events:
+            if event.kind is Kind.COOKIE:
+                cookie = True
+            elif event.kind is Kind.VERIFY and cookie:
+                return None  # it reads the session cookie and verifies it itself: an auth check
             if event.kind is Kind.AUTH:
+                if self.soft_auth(path, index, event):
+                    continue
                 return None
-            if event.kind is Kind.DATA:
-                return (Step(path, event.span, event.label),)
+            if event.kind is Kind.DATA or event.kind is Kind.EFFECT:
+                return (Step(path, event.span, event.label, event.kind is Kind.EFFECT),)
             if event.kind is Kind.CALL:
                 # A function that authenticates protects what follows it, whatever it does
                 # inside itself (that is its own finding, not its callers').
                 if self.callee_auth(event):
+                    if self.soft_auth(path, index, event):
+                        continue
                     return None
                 inner = self._callee_unguarded(event)
                 if inner is not None:

@@ -10,7 +10,7 @@ effective ``baseUrl`` or, when there is none (TS 4.1+), to the config that decla
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -79,8 +79,10 @@ def _is_file_reference(spec: str) -> bool:
     return spec.startswith(_CONFIG_DIR) or spec.startswith(("./", "../")) or os.path.isabs(spec)
 
 
-def _find_extended(spec: str, config_dir: str) -> str | None:
-    """Where an ``extends`` entry points, or None when it cannot be found."""
+def _find_extended(spec: str, config_dir: str, packages: Mapping[str, Path] | None = None) -> str | None:
+    """Where an ``extends`` entry points, or None when it cannot be found. ``packages`` (name ->
+    directory) are the monorepo's own packages: a shared config package (`@acme/tsconfig/next.json`)
+    is found there when nothing is installed."""
     if _is_file_reference(spec):
         candidate = _expand(spec, config_dir, config_dir)
         # A FIFO by that name is found, so that reading it is refused with a notice that says so.
@@ -107,11 +109,41 @@ def _find_extended(spec: str, config_dir: str) -> str | None:
                 return os.path.join(candidate, "tsconfig.json")
         parent = os.path.dirname(directory)
         if parent == directory:
-            return None
+            return _find_in_packages(spec, packages) if packages else None
         directory = parent
 
 
-def _load_options(path: str, leaf_dir: str, seen: frozenset[str], problems: list[Notice]) -> _Options:
+def _find_in_packages(spec: str, packages: Mapping[str, Path]) -> str | None:
+    """An ``extends`` package name resolved against the workspace's own packages."""
+    parts = spec.split("/")
+    name = "/".join(parts[:2]) if spec.startswith("@") else parts[0]
+    package_dir = packages.get(name)
+    if package_dir is None:
+        return None
+    subpath = spec[len(name) :].lstrip("/")
+    if subpath:
+        candidate = os.path.normpath(os.path.join(package_dir, subpath))
+        if not candidate.startswith(os.fspath(package_dir) + os.sep):
+            return None
+        for option in (candidate, candidate + ".json"):
+            if os.path.isfile(option):
+                return option
+        return None
+    manifest = _read_jsonc(os.path.join(package_dir, "package.json"))
+    declared = manifest.get("tsconfig") if manifest else None
+    if isinstance(declared, str) and os.path.isfile(os.path.join(package_dir, declared)):
+        return os.path.normpath(os.path.join(package_dir, declared))
+    candidate = os.path.join(package_dir, "tsconfig.json")
+    return candidate if os.path.isfile(candidate) else None
+
+
+def _load_options(
+    path: str,
+    leaf_dir: str,
+    seen: frozenset[str],
+    problems: list[Notice],
+    packages: Mapping[str, Path] | None = None,
+) -> _Options:
     data = _read_jsonc(path, problems)
     if data is None:
         return _Options()
@@ -122,7 +154,7 @@ def _load_options(path: str, leaf_dir: str, seen: frozenset[str], problems: list
     for base in bases:
         if not isinstance(base, str):
             continue
-        base_path = _find_extended(base, config_dir)
+        base_path = _find_extended(base, config_dir, packages)
         # A cycle or a missing base is ignored, as tsc reports it but still uses the rest. A
         # missing package is left unsaid: in CI node_modules is often not installed.
         if base_path is None and _is_file_reference(base):
@@ -131,7 +163,7 @@ def _load_options(path: str, leaf_dir: str, seen: frozenset[str], problems: list
             )
         if base_path is None or base_path in seen:
             continue
-        inherited = _load_options(base_path, leaf_dir, seen | {base_path}, problems)
+        inherited = _load_options(base_path, leaf_dir, seen | {base_path}, problems, packages)
         if inherited.base_url is not None:
             options.base_url = inherited.base_url
         if inherited.paths is not None:
@@ -147,13 +179,14 @@ def _load_options(path: str, leaf_dir: str, seen: frozenset[str], problems: list
     return options
 
 
-def load_tsconfig(path: Path) -> TsConfig:
+def load_tsconfig(path: Path, packages: Mapping[str, Path] | None = None) -> TsConfig:
     """A tsconfig/jsconfig with its ``extends`` chain applied. Never raises: a broken file gives an
-    empty config, and a notice in ``problems``."""
+    empty config, and a notice in ``problems``. ``packages``: the workspace's own packages, for an
+    ``extends`` that names one."""
     absolute = os.path.abspath(path)
     leaf_dir = os.path.dirname(absolute)
     problems: list[Notice] = []
-    options = _load_options(absolute, leaf_dir, frozenset({absolute}), problems)
+    options = _load_options(absolute, leaf_dir, frozenset({absolute}), problems, packages)
     paths: tuple[tuple[str, tuple[str, ...]], ...] = ()
     if options.paths:
         anchor = options.base_url or options.paths_dir or leaf_dir
@@ -168,8 +201,9 @@ def load_tsconfig(path: Path) -> TsConfig:
 class TsConfigLocator:
     """The tsconfig (else jsconfig) that governs each file: the nearest one between it and the root."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, packages: Mapping[str, Path] | None = None) -> None:
         self._root = os.path.realpath(root)
+        self._packages = packages
         self._by_dir: dict[str, TsConfig | None] = {}
         self._by_config: dict[str, TsConfig] = {}
 
@@ -205,7 +239,7 @@ class TsConfigLocator:
     def _load(self, config_path: str) -> TsConfig:
         config = self._by_config.get(config_path)
         if config is None:
-            config = self._by_config[config_path] = load_tsconfig(Path(config_path))
+            config = self._by_config[config_path] = load_tsconfig(Path(config_path), self._packages)
         return config
 
     def notices(self) -> list[Notice]:

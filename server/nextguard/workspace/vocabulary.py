@@ -77,8 +77,19 @@ AUTH_FLOW_NAMES = frozenset(
         "createSessionCookie",
         "createUserWithEmailAndPassword",
         "signInWithEmailAndPassword",
+        # Appwrite accounts
+        "createEmailToken",
+        "createEmailPasswordSession",
+        "createMagicURLToken",
+        "createPhoneToken",
+        "createOAuth2Token",
+        "createOAuth2Session",
     }
 )
+# Password hashing packages: comparing a password with its hash is a sign-in, hashing one a sign-up
+# or a reset (an authenticated change of password is protected by its own auth check anyway).
+PASSWORD_PACKAGES = frozenset({"bcrypt", "bcryptjs", "bcrypt-ts", "argon2", "@node-rs/argon2", "@node-rs/bcrypt"})
+PASSWORD_CALLS = frozenset({"compare", "compareSync", "verify", "hash", "hashSync"})
 AUTH_FLOW_ACTION_NAME = re.compile(
     r"^(sign[_-]?(in|up|out)|log[_-]?(in|out)|register|forgot[_-]?password|reset[_-]?password|"
     r"request[_-]?password[_-]?reset|verify[_-]?(email|otp)|magic[_-]?link|oauth|"
@@ -162,6 +173,24 @@ CLIENT_FACTORIES = frozenset(
 # Names that, as the object of a model call, mean a database client even when nothing resolves
 # (`tx` in a transaction callback, `ctx.db` in a tRPC procedure).
 CLIENT_NAMES = frozenset({"prisma", "db", "tx", "trx", "database", "prismaclient", "dbclient", "client"})
+
+# Methods of a data client that manage its connection rather than read or write a record.
+CONNECTION_CALLS = frozenset(
+    {
+        "connect",
+        "$connect",
+        "disconnect",
+        "$disconnect",
+        "close",
+        "end",
+        "on",
+        "once",
+        "$on",
+        "$use",
+        "$extends",
+        "model",
+    }
+)
 
 PRISMA_READS = frozenset(
     {
@@ -284,3 +313,176 @@ SECRET_ENV = re.compile(
 PUBLIC_ENV_PREFIX = "NEXT_PUBLIC_"
 # Packages that split server and client environment variables and guard server ones at runtime.
 ENV_VALIDATORS = ("@t3-oss/env-nextjs", "@t3-oss/env-core")
+
+# -- outside effects ("Open world": open by default) ------------------------------------------------
+# A call into a server package is an outside effect (a payment, a model API call, an email, an
+# upload…) unless the package is known to be pure: computation, validation, formatting, the
+# framework itself, or a library whose effects nextguard reads another way (data clients, auth).
+PURE_PACKAGES = frozenset(
+    {
+        # the framework and its builders
+        "next",
+        "react",
+        "react-dom",
+        "server-only",
+        "client-only",
+        "zsa",
+        "zsa-react",
+        "next-safe-action",
+        "next-intl",
+        "next-themes",
+        "nuqs",
+        "@t3-oss/env-nextjs",
+        "@t3-oss/env-core",
+        "dotenv",
+        "@vercel/functions",
+        "@vercel/otel",
+        "@vercel/analytics",
+        "@upstash/ratelimit",
+        # validation and parsing
+        "zod",
+        "yup",
+        "valibot",
+        "arktype",
+        "superstruct",
+        "joi",
+        "@sinclair/typebox",
+        "zod-form-data",
+        "zfd",
+        "libphonenumber-js",
+        "validator",
+        "papaparse",
+        "superjson",
+        "qs",
+        "query-string",
+        "fast-deep-equal",
+        "deepmerge",
+        "immer",
+        # dates, strings, ids, formatting
+        "date-fns",
+        "date-fns-tz",
+        "dayjs",
+        "moment",
+        "luxon",
+        "ms",
+        "uuid",
+        "nanoid",
+        "cuid",
+        "@paralleldrive/cuid2",
+        "ulid",
+        "slugify",
+        "@sindresorhus/slugify",
+        "lodash",
+        "lodash-es",
+        "ramda",
+        "clsx",
+        "classnames",
+        "tailwind-merge",
+        "class-variance-authority",
+        "marked",
+        "remark",
+        "rehype",
+        "unified",
+        "sanitize-html",
+        "dompurify",
+        "isomorphic-dompurify",
+        "he",
+        "fuse.js",
+        "diff-match-patch",
+        "sonner",
+        "@react-email/render",
+        "@react-email/components",
+        # hashing and encoding (no secret leaves the server)
+        "bcrypt",
+        "bcryptjs",
+        "bcrypt-ts",
+        "argon2",
+        "@node-rs/argon2",
+        "@node-rs/bcrypt",
+        "@oslojs/crypto",
+        "@oslojs/encoding",
+        "@oslojs/otp",
+        "oslo",
+        "crypto-js",
+        # auth libraries (their calls are auth primitives or sign-in flows)
+        "next-auth",
+        "@auth/core",
+        "@auth/prisma-adapter",
+        "@auth/drizzle-adapter",
+        "@clerk/nextjs",
+        "@clerk/backend",
+        "lucia",
+        "@lucia-auth/adapter-prisma",
+        "@lucia-auth/adapter-drizzle",
+        "better-auth",
+        "iron-session",
+        "@kinde-oss/kinde-auth-nextjs",
+        "@workos-inc/authkit-nextjs",
+        "@auth0/nextjs-auth0",
+        "arctic",
+        "jose",
+        "jsonwebtoken",
+        # model providers: a handle to a model, the effect is the `ai` call that uses it
+        "@ai-sdk/openai",
+        "@ai-sdk/anthropic",
+        "@ai-sdk/google",
+        "@ai-sdk/mistral",
+        "@ai-sdk/gateway",
+        "@ai-sdk/react",
+        "@ai-sdk/ui-utils",
+        "@ai-sdk/provider",
+        "@ai-sdk/provider-utils",
+    }
+)
+# Packages of which only some exports reach the outside: those exports.
+EFFECT_EXPORTS: dict[str, frozenset[str]] = {
+    "ai": frozenset(
+        {
+            "generateText",
+            "streamText",
+            "generateObject",
+            "streamObject",
+            "streamUI",
+            "embed",
+            "embedMany",
+            "generateImage",
+            "experimental_generateImage",
+            "experimental_generateSpeech",
+            "experimental_transcribe",
+        }
+    ),
+}
+NODE_BUILTINS = frozenset(
+    {
+        "assert",
+        "buffer",
+        "crypto",
+        "events",
+        "fs",
+        "os",
+        "path",
+        "querystring",
+        "readline",
+        "stream",
+        "string_decoder",
+        "timers",
+        "url",
+        "util",
+        "zlib",
+        "dns",
+    }
+)
+# Methods of an outside service's client that only configure it (`new Client().setEndpoint(…)`).
+# So are those that check a signature locally (`stripe.webhooks.constructEvent`, `wh.verify`).
+SDK_CONFIG_METHODS = re.compile(
+    r"^(set[A-Z]\w*|use|on|off|configure|with[A-Z]\w*|constructor|toString|constructEvent\w*|verify\w*)$"
+)
+
+
+def pure_package(package: str) -> bool:
+    """Whether calls into ``package`` never reach the outside (see ``PURE_PACKAGES``)."""
+    if package.startswith("node:") or package in NODE_BUILTINS:
+        return True
+    if package in PURE_PACKAGES or package in DATA_PACKAGES:
+        return True
+    return package.startswith(("@types/", "@radix-ui/", "@tiptap/", "prosemirror-", "@react-email/"))
