@@ -240,3 +240,16 @@ def test_ng105_fix_is_safe_on_a_create_and_unsafe_on_an_update() -> None:
     assert [fix.applicability for fix in create.fixes] == ["safe"]
     assert [fix.applicability for fix in update.fixes] == ["unsafe"]
     assert "no longer be given to someone else" in update.fixes[0].title
+
+
+def test_ng101_names_the_first_access_and_says_read_or_write() -> None:
+    # The evidence is the first record the action reaches, said as what it is: not the option the
+    # connection helper sets on the way (`mongoose.set`), and a read is not called a change.
+    messages = {
+        f.message.split("`")[1]: f.message
+        for f in analyze([FIXTURES / "ng101/mongoose"]).findings
+        if f.code == "NG101"
+    }
+    assert "changes data (`Note.findByIdAndDelete`)" in messages["deleteNote"]
+    assert "reads data (`Note.findById`) and then changes data" in messages["pinNote"]
+    assert all("mongoose.set" not in message for message in messages.values())

@@ -191,10 +191,15 @@ def guard_fix(
 ) -> Fix | None:
     """Insert the auth check as ``unit``'s first statements. In a route handler (``route``) a
     failed check answers 401 instead of throwing."""
+    call_name = helper.call.split("(")[0]
+    name = tuple(call_name.split("."))
+    if any(tuple(part for part in call.chain if part != "()") == name for call in unit.calls):
+        # It already calls the helper and ignores the answer: a second call above it is not what a
+        # careful human writes; the check belongs on the call it has (NG103/NG113 offer that).
+        return None
     guard = guard_edits(index, helper, path, unit, route=route)
     if guard is None:
         return None
-    call_name = helper.call.split("(")[0]
     return Fix(f"Check auth first: insert `await {call_name}()` in {label}", tuple(guard[0]), "safe")
 
 

@@ -80,13 +80,17 @@ class ActionMissingAuth(Rule):
             if summaries.late_auth(path, endpoint.unit.index) is not None and not trail[-1].effect:
                 continue  # it does check, only too late: NG102 (an outside effect before it is done)
             first = trail[-1]
-            what = "changes data" if summary.mutates else "reads data"
+            # Said of the access the trail names (a read is not called a change because a write
+            # follows it), and of what follows when that is worse.
             if first.effect:
                 what = "calls an outside service"
+            else:
+                what = "changes data" if first.write else "reads data"
+            then = " and then changes data" if summary.mutates and not first.write and not first.effect else ""
             via = f" through `{trail[0].label}`" if len(trail) > 1 else ""
             kind = "inline Server Action" if endpoint.kind == "inline" else "Server Action"
             message = (
-                f"{kind} `{endpoint.name}` {what} (`{first.label}`{via}) with no auth check before it: "
+                f"{kind} `{endpoint.name}` {what} (`{first.label}`{via}){then} with no auth check before it: "
                 "every Server Action is a public POST endpoint."
             )
             if summary.validates or (endpoint.binding is not None and _validates(endpoint.binding.chain_refs)):

@@ -387,6 +387,16 @@ class CallClassifier:
         last = chain[-1]
         if last in vocab.CONNECTION_CALLS:
             return None  # opening or configuring the connection touches no record
+        if (
+            len(chain) == 2
+            and target.kind == "external"
+            and call.statement
+            and not call.awaited
+            and (last == "set" or vocab.SDK_CONFIG_METHODS.match(last))
+        ):
+            # A synchronous statement on the data package itself sets an option
+            # (`mongoose.set('strictQuery', true);`): records are read and written asynchronously.
+            return None
         client = self.is_client(target)
         if self._data_names and chain[0] in self._data_names and len(chain) >= 2:
             return bool(vocab.GENERIC_MUTATION.match(last))

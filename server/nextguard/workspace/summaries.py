@@ -40,6 +40,7 @@ class Step:
     span: Span
     label: str
     effect: bool = False  # the access is an outside effect (a model API, an email…), not data
+    write: bool = False  # the access changes data (or, for an effect, sends or changes something)
 
 
 @dataclass(slots=True)
@@ -100,7 +101,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
             where = moves.span(step.span) if step.path == path else step.span
             if where is None:
                 return None
-            steps.append(Step(step.path, where, step.label, step.effect) if where is not step.span else step)
+            steps.append(Step(step.path, where, step.label, step.effect, step.write) if where is not step.span else step)
         unscoped[parameter] = (read, tuple(steps))
     return Summary(
         events=events,
@@ -784,7 +785,7 @@ class Summaries:
                     continue
                 return None
             if event.kind is Kind.DATA or event.kind is Kind.EFFECT:
-                return (Step(path, event.span, event.label, event.kind is Kind.EFFECT),)
+                return (Step(path, event.span, event.label, event.kind is Kind.EFFECT, event.mutation),)
             if event.kind is Kind.CALL:
                 # A function that authenticates protects what follows it, whatever it does
                 # inside itself (that is its own finding, not its callers').
