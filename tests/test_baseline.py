@@ -9,7 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from nextguard.baseline import Baseline, BaselineError, DiffError, changed_lines, on_changed_lines, write_baseline
+from nextguard.baseline import (
+    Baseline,
+    BaselineError,
+    DiffError,
+    changed_lines,
+    folder_baseline,
+    on_changed_lines,
+    write_baseline,
+)
 from nextguard.cli.main import main
 from nextguard.engine import analyze
 
@@ -195,3 +203,25 @@ def test_diff_on_the_command_line(app: Path, capsys: pytest.CaptureFixture[str])
     assert reported and all(row["filename"].endswith("notes.ts") for row in reported)
     assert main(["check", str(app), "--no-cache", "--diff", "nope"]) == 2
     assert "--diff nope" in capsys.readouterr().err
+
+
+def test_fingerprints_come_from_the_analysed_text_when_it_is_not_on_disk(app: Path) -> None:
+    # The server's findings are of an editor's buffer, which may differ from the saved file.
+    findings = analyze([app]).findings
+    write_baseline(app / "nextguard-baseline.json", findings)
+    actions = (app / ACTIONS).resolve()
+    analysed = actions.read_bytes()
+    actions.write_bytes(b"// unsaved work elsewhere\n")
+    baseline = folder_baseline(app)
+    assert baseline is not None
+    _, covered_from_disk = baseline.filter(findings)
+    kept, covered = baseline.filter(findings, lambda path: analysed if path.resolve() == actions else None)
+    assert covered == len(findings) and kept == []
+    assert covered_from_disk < covered
+
+
+def test_a_folder_without_a_baseline_has_none_and_a_broken_one_says_so(app: Path) -> None:
+    assert folder_baseline(app) is None
+    (app / "nextguard-baseline.json").write_text("{not json")
+    with pytest.raises(BaselineError, match=r"nextguard-baseline\.json"):
+        folder_baseline(app)

@@ -246,9 +246,7 @@ def test_ng101_names_the_first_access_and_says_read_or_write() -> None:
     # The evidence is the first record the action reaches, said as what it is: not the option the
     # connection helper sets on the way (`mongoose.set`), and a read is not called a change.
     messages = {
-        f.message.split("`")[1]: f.message
-        for f in analyze([FIXTURES / "ng101/mongoose"]).findings
-        if f.code == "NG101"
+        f.message.split("`")[1]: f.message for f in analyze([FIXTURES / "ng101/mongoose"]).findings if f.code == "NG101"
     }
     assert "changes data (`Note.findByIdAndDelete`)" in messages["deleteNote"]
     assert "reads data (`Note.findById`) and then changes data" in messages["pinNote"]

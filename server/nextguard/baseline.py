@@ -23,7 +23,7 @@ import os
 import re
 import subprocess
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,9 @@ from .model import Finding
 from .safefs import read_bounded, write_atomic
 
 BASELINE_VERSION = 1
+# The file `check --write-baseline` writes by default, and the one the language server honours in
+# a workspace folder's root.
+BASELINE_FILE = "nextguard-baseline.json"
 _BASELINE_LIMIT = 64 * 1024 * 1024
 _SOURCE_LIMIT = 16 * 1024 * 1024
 _WHITESPACE = re.compile(rb"\s+")
@@ -53,11 +56,18 @@ def _relative(path: Path, base: Path) -> str:
 class Fingerprints:
     """Fingerprints of findings, reading each file once."""
 
-    def __init__(self) -> None:
+    def __init__(self, source_of: Callable[[Path], bytes | None] | None = None) -> None:
         self._sources: dict[Path, bytes] = {}
+        # The text the findings were computed from when it is not the file on disk (an editor's
+        # unsaved buffer): a fingerprint must be of the code the finding points at.
+        self._source_of = source_of
 
     def _source(self, path: Path) -> bytes:
         source = self._sources.get(path)
+        if source is None and self._source_of is not None:
+            source = self._source_of(path)
+            if source is not None:
+                self._sources[path] = source
         if source is None:
             try:
                 source = read_bounded(path, _SOURCE_LIMIT)
@@ -98,10 +108,13 @@ class Baseline:
             raise BaselineError(f"{path} is not a nextguard baseline (version {BASELINE_VERSION})")
         return cls(path.resolve().parent, entries)
 
-    def filter(self, findings: Iterable[Finding]) -> tuple[list[Finding], int]:
-        """The findings the baseline does not cover, and how many it covered."""
+    def filter(
+        self, findings: Iterable[Finding], source_of: Callable[[Path], bytes | None] | None = None
+    ) -> tuple[list[Finding], int]:
+        """The findings the baseline does not cover, and how many it covered. ``source_of`` gives
+        the text a file had when it was analysed, where that is not what is on disk."""
         remaining = Counter(self.entries)
-        prints = Fingerprints()
+        prints = Fingerprints(source_of)
         kept: list[Finding] = []
         covered = 0
         for finding in findings:
@@ -112,6 +125,15 @@ class Baseline:
             else:
                 kept.append(finding)
         return kept, covered
+
+
+def folder_baseline(root: Path) -> Baseline | None:
+    """The baseline committed at a workspace root (``BASELINE_FILE``), or None when there is none.
+    Raises ``BaselineError`` for one that cannot be used."""
+    path = root / BASELINE_FILE
+    if not os.path.lexists(path):
+        return None
+    return Baseline.load(path)
 
 
 def _entries(data: Any) -> Counter[Key] | None:
@@ -242,11 +264,13 @@ def on_changed_lines(findings: Iterable[Finding], changed: Mapping[Path, set[int
 
 
 __all__ = [
+    "BASELINE_FILE",
     "Baseline",
     "BaselineError",
     "DiffError",
     "Fingerprints",
     "changed_lines",
+    "folder_baseline",
     "on_changed_lines",
     "write_baseline",
 ]

@@ -13,10 +13,18 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from ..baseline import Baseline, BaselineError, DiffError, changed_lines, on_changed_lines, write_baseline
+from ..baseline import (
+    BASELINE_FILE,
+    Baseline,
+    BaselineError,
+    DiffError,
+    changed_lines,
+    on_changed_lines,
+    write_baseline,
+)
 from ..model import Report
 
-DEFAULT_BASELINE = Path("nextguard-baseline.json")
+DEFAULT_BASELINE = Path(BASELINE_FILE)
 
 
 def add_arguments(check: argparse.ArgumentParser) -> None:

@@ -82,10 +82,7 @@ class ActionMissingAuth(Rule):
             first = trail[-1]
             # Said of the access the trail names (a read is not called a change because a write
             # follows it), and of what follows when that is worse.
-            if first.effect:
-                what = "calls an outside service"
-            else:
-                what = "changes data" if first.write else "reads data"
+            what = "calls an outside service" if first.effect else "changes data" if first.write else "reads data"
             then = " and then changes data" if summary.mutates and not first.write and not first.effect else ""
             via = f" through `{trail[0].label}`" if len(trail) > 1 else ""
             kind = "inline Server Action" if endpoint.kind == "inline" else "Server Action"

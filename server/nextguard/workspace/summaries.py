@@ -101,7 +101,9 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
             where = moves.span(step.span) if step.path == path else step.span
             if where is None:
                 return None
-            steps.append(Step(step.path, where, step.label, step.effect, step.write) if where is not step.span else step)
+            steps.append(
+                Step(step.path, where, step.label, step.effect, step.write) if where is not step.span else step
+            )
         unscoped[parameter] = (read, tuple(steps))
     return Summary(
         events=events,
