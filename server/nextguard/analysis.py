@@ -1,5 +1,5 @@
 """One workspace, analysed: the index, the call-graph summaries and what rules share (endpoints,
-the project's auth helper). Rules read it; it never reads rules."""
+workspace-wide values they memoise). Rules read it; it knows no rule."""
 
 from __future__ import annotations
 
@@ -10,16 +10,13 @@ from typing import TypeVar
 
 from .facts.model import FileFacts, Unit
 from .facts.partial import Moves
-from .fixes.auth_guard import AuthHelper, choose_helper
 from .model import Span
 from .workspace.actions import Endpoint, endpoints_in
 from .workspace.calls import Kind
 from .workspace.index import WorkspaceIndex
+from .workspace.routes import layout_relatives
 from .workspace.summaries import Summaries
 
-_MISSING = object()
-# Memo keys whose values read only the workspace's package.json files (rules/ng401, rules/ng112).
-_PACKAGE_MEMO = ("ng401-next-major", "clerk-async-auth")
 _T = TypeVar("_T")
 
 
@@ -43,8 +40,8 @@ class Analysis:
         self.index = index
         self.summaries = Summaries(index)
         self._endpoints: dict[Path, list[Endpoint]] = {}
-        self._helper: object = _MISSING
         self._memo: dict[str, object] = {}
+        self._package_keys: set[str] = set()  # memo keys whose values read only package.json files
         # While set: ``endpoints`` and ``units`` of that file yield only the functions that start
         # in one of these spans (``engine.Workspace.rule_findings`` runs ``per_function`` rules so).
         self.focus: tuple[Path, list[Span]] | None = None
@@ -91,13 +88,10 @@ class Analysis:
         )
         self.summaries.update(reclassify, previous, {path: moves} if previous and moves is not None else None)
         self._endpoints.clear()
-        self._helper = _MISSING
+        index.memo.clear()
         # What only package.json decides outlives an edit of a source file (a package.json that
         # changes makes the language server read the folder again).
-        stable = {key: index.memo[key] for key in _PACKAGE_MEMO if key in index.memo}
-        index.memo.clear()
-        index.memo.update(stable)
-        stable = {key: self._memo[key] for key in _PACKAGE_MEMO if key in self._memo}
+        stable = {key: self._memo[key] for key in self._package_keys if key in self._memo}
         self._memo.clear()
         self._memo.update(stable)
         self.__dict__.pop("proxy_with_auth", None)
@@ -105,26 +99,22 @@ class Analysis:
             return set(index.modules) | {path}
         # Only units whose summaries came out different (and what depends on them) change other
         # files' findings; the rest of the cone was solved again to the same answer. A module that
-        # starts or stops acting as a DAL changes the findings of the client modules that bundle it
-        # (NG204), whose own facts did not change.
+        # starts or stops acting as a DAL changes the findings of the client modules that bundle it,
+        # whose own facts did not change; what a layout checks is read by the pages under it, and
+        # a page by the layouts above it (``routes.layout_relatives``).
         clients = index.client_importers_of(path) if path in index.modules else set()
-        return {key[0] for key in self.summaries.last_changed} | reclassify | self._route_relatives(path) | clients
+        changed = {key[0] for key in self.summaries.last_changed}
+        return changed | reclassify | layout_relatives(index, path) | clients
 
-    def _route_relatives(self, path: Path) -> set[Path]:
-        """Files whose findings read this one's as a layout or a page does (NG108/NG109): the
-        pages under a layout, the layouts above a page."""
-        kind = self.index.app_kind(path)
-        if kind not in ("layout", "page"):
-            return set()
-        if kind == "layout":
-            return {o for o in self.index.modules if self.index.app_kind(o) == "page" and path.parent in o.parents}
-        return {o for o in self.index.modules if self.index.app_kind(o) == "layout" and o.parent in path.parents}
-
-    def memo(self, key: str, compute: Callable[[], _T]) -> _T:
-        """A workspace-wide value rules share (which layouts check auth, the owner-column naming),
-        computed once and dropped whenever a file changes."""
+    def memo(self, key: str, compute: Callable[[], _T], *, packages_only: bool = False) -> _T:
+        """A workspace-wide value rules share (which layouts check auth, the owner-column naming,
+        the project's auth helper), computed once and dropped whenever a file changes. With
+        ``packages_only`` the value reads nothing but the workspace's package.json files (the
+        version of a dependency): it outlives edits of source files."""
         if key not in self._memo:
             self._memo[key] = compute()
+            if packages_only:
+                self._package_keys.add(key)
         return self._memo[key]  # type: ignore[return-value]
 
     def endpoints(self, path: Path) -> list[Endpoint]:
@@ -148,12 +138,6 @@ class Analysis:
             spans = focus[1]
             return [unit for unit in units if unit.index == 0 or any(s.start <= unit.span.start < s.end for s in spans)]
         return units
-
-    @property
-    def auth_helper(self) -> AuthHelper | None:
-        if self._helper is _MISSING:
-            self._helper = choose_helper(self.index, self.summaries)
-        return self._helper  # type: ignore[return-value]
 
     @cached_property
     def proxy_with_auth(self) -> Path | None:

@@ -44,7 +44,8 @@ class Rule:
       ``binding_in``, ``importers_of``): a change to a file's names, exports or imports dirties
       every file;
     - layouts above a page and pages below a layout (``index.app_kind``): dirtied together;
-    - workspace-wide values through ``analysis.memo`` / ``auth_helper`` / ``proxy_with_auth``:
+    - workspace-wide values through ``analysis.memo`` (``auth_helper.project_auth_helper`` is one) /
+      ``proxy_with_auth``:
       recomputed after every edit; use them for how a fix is written, not for whether a finding
       exists in another file than the one edited.
 
@@ -62,7 +63,7 @@ class Rule:
     # ``analysis.units(path)`` (the file's functions, and the module level if asked for), and each
     # finding lies inside the top-level statement of the function (or module-level code) it is
     # about and depends only on that and what it calls (facts, text, summaries, flows), on the file's module level, and
-    # on workspace-wide values (``analysis.memo``, ``auth_helper``) for its fixes only. The
+    # on workspace-wide values (``analysis.memo``, ``project_auth_helper``) for its fixes only. The
     # language server then keeps the findings of the statements a keystroke did not touch
     # (``workspace/kept.py``); tests/test_incremental.py checks what it keeps against a fresh
     # analysis after random keystrokes.

@@ -52,6 +52,7 @@ from ..model import Finding, Severity
 from ..workspace import vocabulary as vocab
 from ..workspace.actions import public_reason
 from ..workspace.public_design import public_design
+from .auth_helper import project_auth_helper
 from .base import Rule
 
 
@@ -98,7 +99,7 @@ class ActionMissingAuth(Rule):
                     " not cover actions, which POST to the page's own path."
                 )
             related = trail_related(trail)
-            fixes = auth_fixes(index, analysis.auth_helper, path, endpoint.unit, f"`{endpoint.name}`")
+            fixes = auth_fixes(index, project_auth_helper(analysis), path, endpoint.unit, f"`{endpoint.name}`")
             yield Finding(
                 self.code,
                 self.name,

@@ -49,6 +49,7 @@ from ..fixes.auth_guard import auth_fixes, trail_related
 from ..model import Finding, Severity
 from ..workspace.actions import public_reason
 from ..workspace.routes import PUBLIC_SEGMENTS, auth_flow_route, machine_or_role_endpoint, public_api
+from .auth_helper import project_auth_helper
 from .base import Rule
 
 
@@ -87,5 +88,5 @@ class RouteHandlerMissingAuth(Rule):
                 "before it: a route handler is a public URL."
             )
             related = trail_related(trail)
-            fixes = auth_fixes(index, analysis.auth_helper, path, unit, f"`{endpoint.name}`", route=True)
+            fixes = auth_fixes(index, project_auth_helper(analysis), path, unit, f"`{endpoint.name}`", route=True)
             yield Finding(self.code, self.name, self.severity, message, path, unit.report, related=related, fixes=fixes)

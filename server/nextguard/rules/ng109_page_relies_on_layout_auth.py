@@ -45,6 +45,7 @@ from ..analysis import Analysis
 from ..fixes.auth_guard import guard_fix
 from ..model import Finding, Fix, Related, Severity
 from ..workspace.routes import component_unit
+from .auth_helper import project_auth_helper
 from .base import Rule
 from .ng108_auth_in_layout import reliant_pages
 
@@ -73,7 +74,7 @@ class PageReliesOnLayoutAuth(Rule):
             Related(layout.path, layout.span, f"the layout's auth check (`{layout.label}`)") for layout in layouts
         )
         fixes: tuple[Fix, ...] = ()
-        helper = analysis.auth_helper
+        helper = project_auth_helper(analysis)
         if helper is not None:
             fix = guard_fix(index, helper, path, unit, "the page")
             if fix is not None:

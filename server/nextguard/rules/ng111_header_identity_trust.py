@@ -45,6 +45,7 @@ from ..fixes.auth_guard import AuthHelper, guard_edits, helper_holder
 from ..fixes.edits import drop_unused_import
 from ..fixes.session_id import helper_id_member
 from ..model import Finding, Fix, Severity, Span, TextEdit
+from .auth_helper import project_auth_helper
 from .base import Rule
 
 IDENTITY_HEADER = re.compile(
@@ -109,7 +110,7 @@ def _fix(analysis: Analysis, path: Path, unit: Unit, call: Call, header: str) ->
     """Read the user id off the session: the variable that already holds the helper's result, or
     the guard NG101/NG106 would insert (the same edits, so both fixes together make one guard)
     and its variable; the `headers` import goes when this was its last use."""
-    helper = analysis.auth_helper
+    helper = project_auth_helper(analysis)
     if helper is None or not call.scope_async:
         return None
     if not re.fullmatch(r"(x-)?(forwarded-|remote-|authenticated-|auth-)?(user|uid)([-_]?id)?", header.lower()):

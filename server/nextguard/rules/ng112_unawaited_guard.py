@@ -58,7 +58,7 @@ class UnawaitedGuard(Rule):
         index = analysis.index
         summaries = analysis.summaries
         facts = index.modules[path]
-        clerk_async = analysis.memo("clerk-async-auth", lambda: _clerk_async(analysis))
+        clerk_async = analysis.memo("clerk-async-auth", lambda: _clerk_async(analysis), packages_only=True)
         for unit in analysis.units(path, module=True):
             held = {local.call: local for local in unit.locals if local.call is not None and not local.awaited}
             if not held and not any(call.test and not call.awaited for call in unit.calls):

@@ -107,22 +107,18 @@ _VERSION = re.compile(r"(\d+)")
 
 def next_major(analysis: Analysis) -> int | None:
     """The major version of `next` the workspace depends on, if a package.json says."""
-    memo = analysis.index.memo
-    if "ng401-next-major" in memo:
-        found = memo["ng401-next-major"]
-        return found if isinstance(found, int) else None
-    result: int | None = None
-    root = analysis.index.root
+    return analysis.memo("next-major", lambda: _next_major(analysis.index.root), packages_only=True)
+
+
+def _next_major(root: Path) -> int | None:
     for path in workspace_files(root, ("package.json", "*/*/package.json")):
         package = read_json_object(path)  # bounded, never a FIFO
         deps = package.get("dependencies") if package is not None else None
         version = deps.get("next") if isinstance(deps, dict) else None
         match = _VERSION.search(version) if isinstance(version, str) else None
         if match is not None:
-            result = int(match.group(1))
-            break
-    memo["ng401-next-major"] = result
-    return result
+            return int(match.group(1))
+    return None
 
 
 class NoReadYourWrites(Rule):

@@ -106,6 +106,17 @@ def layouts_above(
     return [check for _, check in found]
 
 
+def layout_relatives(index: WorkspaceIndex, path: Path) -> set[Path]:
+    """The files a change to ``path`` can change the findings of as a layout or a page: the pages
+    under a layout, the layouts above a page (what a layout checks protects the pages it wraps)."""
+    kind = index.app_kind(path)
+    if kind not in ("layout", "page"):
+        return set()
+    if kind == "layout":
+        return {o for o in index.modules if index.app_kind(o) == "page" and path.parent in o.parents}
+    return {o for o in index.modules if index.app_kind(o) == "layout" and o.parent in path.parents}
+
+
 def layout_segments(checks: dict[Path, LayoutCheck]) -> dict[Path, list[tuple[int, LayoutCheck]]]:
     """The layouts by the directory (segment) they sit in, with their order in ``checks``."""
     segments: dict[Path, list[tuple[int, LayoutCheck]]] = {}
