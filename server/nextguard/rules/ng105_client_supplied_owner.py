@@ -54,7 +54,7 @@ from ..fixes.session_id import session_id
 from ..model import Finding, Fix, Severity
 from ..workspace.flow import SESSION, UnitFlow
 from .base import Rule
-from .ng104_unscoped_mutation import exempt
+from .ownerless import exempt
 
 
 class ClientSuppliedOwner(Rule):

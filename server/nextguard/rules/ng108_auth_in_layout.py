@@ -37,41 +37,9 @@ from pathlib import Path
 
 from ..analysis import Analysis
 from ..model import Finding, Related, Severity
-from ..workspace.routes import LayoutCheck, component_unit, layout_checks, layout_segments, layouts_above
+from ..workspace.routes import component_unit
 from .base import Rule
-
-
-def checks(analysis: Analysis) -> dict[Path, LayoutCheck]:
-    return analysis.memo("layout-checks", lambda: layout_checks(analysis.index, analysis.summaries))
-
-
-def reliant_pages(analysis: Analysis) -> dict[Path, list[LayoutCheck]]:
-    """Pages that reach data with no auth check of their own, and the auth-checking layouts above
-    them (nearest first)."""
-
-    def compute() -> dict[Path, list[LayoutCheck]]:
-        index = analysis.index
-        found: dict[Path, list[LayoutCheck]] = {}
-        layouts = checks(analysis)
-        if not layouts:
-            return found
-        segments = layout_segments(layouts)
-        for path in index.modules:
-            if index.app_kind(path) != "page":
-                continue
-            above = layouts_above(index, layouts, path, segments)
-            if not above:
-                continue
-            unit = component_unit(index, path)
-            if unit is None:
-                continue
-            summary = analysis.summaries.unit(path, unit.index)
-            if summary.auth or not summary.data:
-                continue
-            found[path] = above
-        return found
-
-    return analysis.memo("layout-reliant-pages", compute)
+from .layout_auth import checks, reliant_pages
 
 
 def relying_pages(analysis: Analysis) -> dict[Path, list[Related]]:

@@ -47,7 +47,7 @@ from ..model import Finding, Fix, Related, Severity
 from ..workspace.routes import component_unit
 from .auth_helper import project_auth_helper
 from .base import Rule
-from .ng108_auth_in_layout import reliant_pages
+from .layout_auth import reliant_pages
 
 
 class PageReliesOnLayoutAuth(Rule):

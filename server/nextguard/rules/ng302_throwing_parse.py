@@ -53,7 +53,7 @@ from ..workspace.calls import Kind
 from ..workspace.flow import SESSION, UnitFlow, call_args
 from ..workspace.resolve import ModuleResolver
 from .base import Rule
-from .ng301_unvalidated_input import wrapper_validates
+from .validation import wrapper_validates
 
 SCHEMA_PACKAGES = frozenset({"zod", "yup", "arktype", "@sinclair/typebox", "effect", "@effect/schema", "zod/v4"})
 # Schema-library namespaces people import as: `z.string().parse(x)`.
