@@ -14,6 +14,19 @@ from .model import Finding
 _DIRECTIVE = re.compile(r"nextguard-ignore-(next-line|file)\b([^\n]*)")
 _CODE = re.compile(r"\bNG\d{3}\b")
 ALL = "*"
+# A next-line directive and the codes it names (group 1), for a writer that adds a code to it
+# rather than writing a second directive (which would suppress the first one's line).
+NEXT_LINE_CODES = re.compile(r"nextguard-ignore-next-line((?:[ \t]+NG\d{3})*)")
+
+
+def next_line_directive(code: str, reason: str) -> str:
+    """The text of a comment that hides ``code`` on the next line (what ``suppressions_of`` reads)."""
+    return f"nextguard-ignore-next-line {code} -- {reason}"
+
+
+def file_directive(code: str) -> str:
+    """The text of a comment that hides ``code`` in the whole file."""
+    return f"nextguard-ignore-file {code}"
 
 
 @dataclass(slots=True)

@@ -4,7 +4,8 @@ says so), so what they can use is listed here, by job:
 
 Load a workspace
     ``discover``, ``find_workspace_root``, ``read_source`` and the discovery rules
-    (``SOURCE_SUFFIXES``, ``SKIPPED_DIRS``, ``is_test_file``, ``is_declaration_file``);
+    (``SOURCE_SUFFIXES``, ``SKIPPED_DIRS``, ``is_source_name``, ``skipped_without_walk``,
+    ``is_test_file``, ``is_declaration_file``);
     ``build_index`` / ``load_file`` read, parse and extract (``loading.py``); ``default_jobs``.
 
 Analyse it (batch, cached, parallel)
@@ -23,7 +24,8 @@ Findings with fixes, applying fixes
     suffix of two texts (the edit between them).
 
 Suppressions and baseline
-    ``suppressions_of`` (``// nextguard-ignore`` comments of a file); ``Baseline``, ``folder_baseline``
+    ``suppressions_of`` (``// nextguard-ignore`` comments of a file), and the comments' text for
+    a writer (``next_line_directive``, ``file_directive``, ``NEXT_LINE_CODES``); ``Baseline``, ``folder_baseline``
     (a folder's ``nextguard-baseline.json``) and the helpers of ``baseline.py``.
 
 Endpoint inventory
@@ -50,15 +52,17 @@ from ..fixes.choose import choose, first_fix
 from ..fixes.edits import apply_edits
 from ..rules.base import Rule
 from ..rules.registry import BY_CODE, RULES
-from ..suppressions import suppressions_of
+from ..suppressions import NEXT_LINE_CODES, file_directive, next_line_directive, suppressions_of
 from ..workspace.discovery import (
     SKIPPED_DIRS,
     SOURCE_SUFFIXES,
     discover,
     find_workspace_root,
     is_declaration_file,
+    is_source_name,
     is_test_file,
     read_source,
+    skipped_without_walk,
 )
 from .batch import analysed_digests, analyze, run_rules
 from .incremental import LoneFileWorkspace, Workspace
@@ -70,6 +74,7 @@ __all__ = [
     "BASELINE_FILE",
     "BY_CODE",
     "DEFAULT_CONFIG",
+    "NEXT_LINE_CODES",
     "PARALLEL_MIN_FILES",
     "RULES",
     "SKIPPED_DIRS",
@@ -93,17 +98,21 @@ __all__ = [
     "default_jobs",
     "discover",
     "endpoints",
+    "file_directive",
     "file_endpoints",
     "find_workspace_root",
     "first_fix",
     "folder_baseline",
     "is_declaration_file",
+    "is_source_name",
     "is_test_file",
     "load_analysis",
     "load_file",
+    "next_line_directive",
     "on_changed_lines",
     "read_source",
     "run_rules",
+    "skipped_without_walk",
     "summary_line",
     "suppressions_of",
     "write_baseline",

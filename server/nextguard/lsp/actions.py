@@ -7,7 +7,6 @@ workspace read); the session makes sure findings are current before asking.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +14,15 @@ from pathlib import Path
 from lsprotocol import types
 from tree_sitter import Node, Tree
 
-from ..engine import FileFacts, apply_edits, choose, first_fix
+from ..engine import (
+    NEXT_LINE_CODES,
+    FileFacts,
+    apply_edits,
+    choose,
+    file_directive,
+    first_fix,
+    next_line_directive,
+)
 from ..model import Finding, Span, TextEdit
 from ..syntax.document import TextLines
 from ..syntax.parse import first_error, parse
@@ -25,7 +32,6 @@ from .convert import text_edits, workspace_edit
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nextguard"
 SUPPRESS_REASON = "TODO: say why this is safe"
 _MAX_FIX_PASSES = 5
-_EXISTING_LINE_SUPPRESSION = re.compile(r"nextguard-ignore-next-line((?:[ \t]+NG\d{3})*)")
 _JSX_CHILD_PARENTS = frozenset({"jsx_element", "jsx_fragment"})
 _JSX_ELEMENTS = frozenset({"jsx_element", "jsx_self_closing_element", "jsx_fragment"})
 
@@ -113,12 +119,12 @@ def suppress_line(
     title = f"Suppress {finding.code} for this line"
     if row > 0:
         above = data[lines.line_start(row - 1) : lines.line_end(row - 1)].decode("utf-8", "replace")
-        match = _EXISTING_LINE_SUPPRESSION.search(above)
+        match = NEXT_LINE_CODES.search(above)
         if match is not None and match.group(1).strip():
             at = lines.line_start(row - 1) + len(above[: match.end(1)].encode("utf-8"))
             edit = TextEdit(view.path, Span(at, at), f" {finding.code}")
             return _action(title, diagnostic, view, [edit], document_changes)
-    text = f"nextguard-ignore-next-line {finding.code} -- {SUPPRESS_REASON}"
+    text = next_line_directive(finding.code, SUPPRESS_REASON)
     forms = [f"// {text}", f"{{/* {text} */}}"]
     if content.lstrip().startswith(b"<") and _jsx_child_at(view.tree(), start + len(indent.encode("utf-8"))):
         forms.reverse()
@@ -137,7 +143,7 @@ def suppress_file(
     `'use server'` is fine for JavaScript, but keeping directives first is what readers expect."""
     data = view.data
     newline = _newline(data)
-    comment = f"// nextguard-ignore-file {finding.code}"
+    comment = f"// {file_directive(finding.code)}"
     at = 0
     prologue_end = view.facts.prologue_end if view.facts is not None else None
     if prologue_end is not None:

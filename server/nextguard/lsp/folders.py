@@ -10,20 +10,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pathspec
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import (
-    SKIPPED_DIRS,
-    SOURCE_SUFFIXES,
     LoneFileWorkspace,
     Workspace,
     default_jobs,
     discover,
-    is_declaration_file,
-    is_test_file,
+    is_source_name,
+    skipped_without_walk,
 )
 from ..model import Finding
 from .client import Client
@@ -38,7 +35,6 @@ WATCHED_GLOBS = (
     "**/tsconfig.json",
     "**/jsconfig.json",
 )
-_TEST_DIRS = frozenset({"__tests__", "__mocks__"})
 
 
 @dataclass(eq=False)
@@ -127,8 +123,7 @@ def accepts(folder: Folder, path: Path, rediscover: bool = True) -> bool:
         return True
     if path in folder.excluded:
         return False
-    name = path.name
-    if not name.endswith(SOURCE_SUFFIXES) or is_declaration_file(name) or is_test_file(name):
+    if not is_source_name(path.name):
         return False
     if folder.lone is not None:
         return path == folder.lone  # and nothing around it is discovered to say otherwise
@@ -136,11 +131,7 @@ def accepts(folder: Folder, path: Path, rediscover: bool = True) -> bool:
         rel = path.relative_to(folder.real_root)
     except ValueError:
         return False
-    if any(part in SKIPPED_DIRS or part in _TEST_DIRS for part in rel.parts[:-1]):
-        folder.excluded.add(path)
-        return False
-    ignore = folder.workspace.config.ignore
-    if ignore and pathspec.GitIgnoreSpec.from_lines(list(ignore)).match_file(rel.as_posix()):
+    if skipped_without_walk(rel, folder.workspace.config.ignore):
         folder.excluded.add(path)
         return False
     if not path.exists():

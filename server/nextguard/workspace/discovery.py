@@ -16,7 +16,7 @@ import os
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 import pathspec
@@ -151,6 +151,21 @@ def is_test_file(name: str) -> bool:
 
 def is_declaration_file(name: str) -> bool:
     return name.endswith(_DECLARATION_SUFFIXES)
+
+
+def is_source_name(name: str) -> bool:
+    """Whether a file of this name is analysed: a source suffix, not a test or declaration file."""
+    return name.endswith(SOURCE_SUFFIXES) and not is_declaration_file(name) and not is_test_file(name)
+
+
+def skipped_without_walk(rel: PurePath, ignore_globs: Sequence[str]) -> bool:
+    """Whether discovery skips the file at ``rel`` (relative to the root) for what can be told
+    without walking: a directory above it that is build output, dependencies or tests, or one of
+    the user's ignore globs. Only a walk (``discover``) knows the .gitignore files in force; the
+    language server asks this first for a file it has not seen, then walks if need be."""
+    if any(part in SKIPPED_DIRS or part in _TEST_DIRS for part in rel.parts[:-1]):
+        return True
+    return bool(ignore_globs) and pathspec.GitIgnoreSpec.from_lines(list(ignore_globs)).match_file(rel.as_posix())
 
 
 # One .gitignore in force: (characters of the root-relative path to drop, text to put in front, spec).
