@@ -48,7 +48,7 @@ def _read_jsonc(path: str, problems: list[Notice] | None = None) -> dict[str, An
         return load_object(path, "jsonc")
     except ConfigFileError as error:
         if problems is not None:
-            problems.append(Notice(Path(path), "config", f"{error}; {_CONSEQUENCE}"))
+            problems.append(Notice(Path(path), "config", f"{error.reason}; {_CONSEQUENCE}"))
         return None
 
 
@@ -159,7 +159,7 @@ def _load_options(
         # missing package is left unsaid: in CI node_modules is often not installed.
         if base_path is None and _is_file_reference(base):
             problems.append(
-                Notice(Path(path), "config", f"{path}: extends {base!r}, which does not exist; {_CONSEQUENCE}")
+                Notice(Path(path), "config", f"extends {base!r}, which does not exist; {_CONSEQUENCE}")
             )
         if base_path is None or base_path in seen:
             continue
