@@ -60,7 +60,8 @@ def _run(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float,
         return LIMIT_S, 0.0, "timeout", "", ""
     seconds = time.perf_counter() - start
     peak = int(measure.read_text().split()[-1]) / 1024 if measure.exists() else 0.0
-    stderr = done.stderr.decode(errors="replace")
+    # The scratch directory is random: shown as <tmp> so that results compare across runs.
+    stderr = done.stderr.decode(errors="replace").replace(str(cwd.parent.parent), "<tmp>")
     first = next((line for line in stderr.splitlines() if line.startswith("nextguard:")), "")
     if "Traceback" in stderr:
         first = "TRACEBACK " + first
@@ -152,7 +153,7 @@ PROBES: list[tuple[str, str, Callable[[Path], object], list[str]]] = [
         ["--cache-dir", ".nextguard_cache"],
     ),
     (
-        ".nextguard_cache -> /tmp (symlink), --cache-dir",
+        ".nextguard_cache symlinked to the temp directory, --cache-dir",
         "wrote through it",
         lambda r: (r / ".nextguard_cache").symlink_to(tempfile.gettempdir()),
         ["--cache-dir", ".nextguard_cache"],
@@ -198,7 +199,11 @@ def probe(name: str, before: str, plant: Callable[[Path], object], extra: list[s
             notice = "PAYLOAD RAN " + notice
         hostile = _keys(output)
         if "--fix" in extra or plant in (_deep_code, _escape_name) or name.split()[-1].endswith(".json"):
-            same = f"{len(hostile)} findings (workspace changed)"
+            files = {file for _, file, _ in clean}
+            planted = sorted({code for code, file, _ in hostile if file not in files})
+            same = f"{len(hostile)} findings (workspace changed)" + (
+                f"; in the planted file: {', '.join(planted)}" if planted else ""
+            )
         else:
             same = "yes" if hostile == clean else f"NO ({len(hostile)} vs {len(clean)})"
         return Outcome(name, before, seconds, peak, status, notice[:110], same)
