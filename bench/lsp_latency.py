@@ -574,10 +574,10 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     settings = {"rules": {rule.code: "off" for rule in RULES if rule.code not in only}} if only else {}
     workspace = Workspace(root, config_from_mapping(settings, None))
     workspace.index()
-    # The server's garbage-collection policy after indexing (lsp/session.py `_index`).
+    # The server's garbage-collection policy after indexing (lsp/indexing.py `_index`).
     import gc
 
-    from nextguard.lsp.session import FULL_COLLECTIONS_BY_THRESHOLD
+    from nextguard.lsp.indexing import FULL_COLLECTIONS_BY_THRESHOLD
 
     gc.collect()
     gc.freeze()

@@ -1,5 +1,6 @@
 """`nextguard lsp`: the pygls server. Each handler translates a message and hands it to the
-session on the analysis thread (``session.py``, ``worker.py``); nothing here analyses anything.
+session on the analysis thread (``session.py`` and the layers it puts together, ``worker.py``);
+nothing here analyses anything.
 """
 
 from __future__ import annotations
