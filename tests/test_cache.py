@@ -20,10 +20,9 @@ from pathlib import Path
 import pytest
 
 from nextguard import cache as cache_module
-from nextguard import engine
 from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, RESULTS_PACK, FactsCache, cache_dir_for, open_store
 from nextguard.cli.main import main
-from nextguard.engine import analyze, load_file
+from nextguard.engine import analyze, batch, load_file, loading
 from nextguard.facts.codec import FactsCodec
 from nextguard.model import Report
 from nextguard.workspace.discovery import discover, read_source
@@ -56,7 +55,7 @@ class Spy:
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.extracted: list[Path] = []
         self.analyses = 0
-        real_extract, real_root = engine.extract, engine._analyze_root
+        real_extract, real_root = loading.extract, batch._analyze_root
 
         def extract(path: Path, data: bytes, tree):  # type: ignore[no-untyped-def]
             self.extracted.append(path)
@@ -66,8 +65,8 @@ class Spy:
             self.analyses += 1
             return real_root(*args, **kwargs)
 
-        monkeypatch.setattr(engine, "extract", extract)
-        monkeypatch.setattr(engine, "_analyze_root", analyse)
+        monkeypatch.setattr(loading, "extract", extract)
+        monkeypatch.setattr(batch, "_analyze_root", analyse)
 
     def reset(self) -> None:
         self.extracted.clear()

@@ -30,7 +30,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from nextguard import engine
 from nextguard.cache import (
     _MAGIC_FACTS,
     _MAGIC_RESULTS,
@@ -44,7 +43,7 @@ from nextguard.cache import (
     open_store,
 )
 from nextguard.cli.main import main
-from nextguard.engine import analyze, load_file
+from nextguard.engine import analyze, batch, load_file
 from nextguard.facts.codec import codec
 from nextguard.model import Finding, Fix, Notice, NoticeKind, Related, Report, Severity, Span, TextEdit
 from nextguard.report_codec import decode_finding, decode_report, encode_finding, encode_notice, encode_report
@@ -365,8 +364,8 @@ def test_a_warm_run_replays_the_report_fixes_and_notices_included(ws: Path, monk
     assert any(n.kind == "syntax" for n in cold.notices)
     assert analyze([ws], cache=True) == cold
     analyses: list[object] = []
-    real = engine._analyze_root
-    monkeypatch.setattr(engine, "_analyze_root", lambda *a, **k: analyses.append(a) or real(*a, **k))
+    real = batch._analyze_root
+    monkeypatch.setattr(batch, "_analyze_root", lambda *a, **k: analyses.append(a) or real(*a, **k))
     replayed = analyze([ws], cache=True)
     assert analyses == [], "the report was replayed, not computed"
     assert replayed == cold

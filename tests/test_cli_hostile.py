@@ -33,7 +33,7 @@ import pytest
 import nextguard.cli.check as check_module
 import nextguard.cli.fixing as fixing_module
 from nextguard.cli.main import main
-from nextguard.inventory import endpoints, load_analysis
+from nextguard.engine import endpoints, load_analysis
 from nextguard.model import Report
 from nextguard.render.text import escape_controls, json_text
 from nextguard.rules.registry import BY_CODE

@@ -12,8 +12,7 @@ from typing import Any
 
 import pytest
 
-from nextguard import engine
-from nextguard.engine import Workspace, analyze
+from nextguard.engine import Workspace, analyze, incremental
 from nextguard.facts.partial import common_ends
 from nextguard.model import Finding
 from nextguard.syntax.document import Document
@@ -302,7 +301,7 @@ def test_findings_of_functions_a_keystroke_did_not_touch_are_kept_right(
             partial.append(len(edit.statements))
         return edit
 
-    monkeypatch.setattr(engine, "edit_since", spy)
+    monkeypatch.setattr(incremental, "edit_since", spy)
     document = Document(path, path.read_bytes())
     document.tree  # noqa: B018 -- an open document is parsed before its first keystroke
     rng = random.Random(seed)

@@ -13,8 +13,7 @@ import jsonschema
 import pytest
 
 from nextguard.cli.main import main
-from nextguard.engine import run_rules
-from nextguard.inventory import EndpointInfo, endpoints, file_endpoints, load_analysis, summary_line
+from nextguard.engine import EndpointInfo, endpoints, file_endpoints, load_analysis, run_rules, summary_line
 
 REPO = Path(__file__).parent.parent
 ACME = REPO / "examples" / "acme-notes"

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from nextguard.cli.main import main
-from nextguard.inventory import endpoints, load_analysis, summary_line
+from nextguard.engine import endpoints, load_analysis, summary_line
 
 REPO = Path(__file__).parent.parent
 ACME = REPO / "examples" / "acme-notes"

@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from nextguard import engine
 from nextguard.cache import CACHE_DIR_NAME, FACTS_PACK, cache_dir_for
-from nextguard.engine import analyze
+from nextguard.engine import analyze, loading
 
 REPO = Path(__file__).resolve().parent.parent
 ACME = REPO / "examples" / "acme-notes"
@@ -22,20 +21,20 @@ FIXTURES = REPO / "tests" / "fixtures"
 @pytest.fixture(autouse=True)
 def small_pools(monkeypatch: pytest.MonkeyPatch) -> None:
     # Fixture workspaces are small: let them use workers, in chunks that split them.
-    monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine, "_CHUNK", 3)
+    monkeypatch.setattr(loading, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(loading, "_CHUNK", 3)
 
 
 def _workers_ran(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = engine._extract_parallel
+    real = loading._extract_parallel
 
     def spy(work, jobs, cache, found, missing):  # type: ignore[no-untyped-def]
         result = real(work, jobs, cache, found, missing)
         calls.append(len(result))
         return result
 
-    monkeypatch.setattr(engine, "_extract_parallel", spy)
+    monkeypatch.setattr(loading, "_extract_parallel", spy)
     return calls
 
 
@@ -73,20 +72,20 @@ def test_facts_from_workers_fill_the_cache(tmp_path: Path, monkeypatch: pytest.M
     first = analyze([root], jobs=2, cache=True)
     assert (cache_dir_for(root) / FACTS_PACK).is_file()
     extracted: list[Path] = []
-    real = engine.extract
+    real = loading.extract
 
     def counting(path, data, tree):  # type: ignore[no-untyped-def]
         extracted.append(path)
         return real(path, data, tree)
 
-    monkeypatch.setattr(engine, "extract", counting)
+    monkeypatch.setattr(loading, "extract", counting)
     again = analyze([root], jobs=1, cache=True)
     assert extracted == []
     assert again.findings == first.findings == analyze([root], jobs=1).findings
 
 
 def test_no_fork_means_one_process(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(engine.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    monkeypatch.setattr(loading.multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     calls = _workers_ran(monkeypatch)
     assert analyze([ACME], jobs=2).findings == analyze([ACME], jobs=1).findings
     assert calls == [0]
@@ -96,14 +95,14 @@ def test_a_worker_that_dies_loses_nothing(monkeypatch: pytest.MonkeyPatch) -> No
     # The worker exits without a word in the middle of its first chunk: the parent must notice
     # the closed pipe instead of waiting, and the chunk it had claimed is extracted here.
     parent = os.getpid()
-    real = engine._extract_chunk
+    real = loading._extract_chunk
 
     def dying(bounds: tuple[int, int]) -> bytes:
         if os.getpid() != parent:
             os._exit(3)
         return real(bounds)
 
-    monkeypatch.setattr(engine, "_extract_chunk", dying)
+    monkeypatch.setattr(loading, "_extract_chunk", dying)
     calls = _workers_ran(monkeypatch)
     serial = analyze([ACME], jobs=1)
     parallel = analyze([ACME], jobs=2)

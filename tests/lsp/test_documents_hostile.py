@@ -24,8 +24,8 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 from raw_lsp import RawServer, initialized, notification
 
-import nextguard.engine
-from nextguard.lsp.lone import LoneFileWorkspace
+import nextguard.engine.incremental
+from nextguard.engine import LoneFileWorkspace
 from nextguard.lsp.session import MAX_DOCUMENT_BYTES
 from nextguard.workspace.discovery import discover, read_source
 
@@ -142,7 +142,7 @@ def test_a_lone_file_workspace_discovers_nothing(monkeypatch: pytest.MonkeyPatch
     def no_walk(*args: object, **kwargs: object) -> None:
         raise AssertionError("a lone file's workspace walked a directory")
 
-    monkeypatch.setattr(nextguard.engine, "discover", no_walk)
+    monkeypatch.setattr(nextguard.engine.incremental, "discover", no_walk)
     workspace = LoneFileWorkspace(Path("/x.ts"))
     assert workspace.index() == []
     assert workspace.files == []

@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from ..baseline import (
+from ..engine import (
     BASELINE_FILE,
     Baseline,
     BaselineError,

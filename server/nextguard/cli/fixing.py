@@ -19,8 +19,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..fixes.choose import choose, first_fix
-from ..fixes.edits import apply_edits
+from ..engine import apply_edits, choose, first_fix
 from ..model import Finding, Report, TextEdit
 from ..render.text import escape_controls
 from ..safefs import UnsafeFile, read_bounded, write_atomic

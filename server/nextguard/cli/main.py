@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..config import ConfigError
-from ..rules.registry import BY_CODE, RULES
+from ..engine import BY_CODE, RULES
 from . import adoption
 from .check import run_check
 from .pipes import silence_broken_pipes

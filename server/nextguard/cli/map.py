@@ -11,7 +11,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from ..inventory import endpoints, load_analysis, summary_line
+from ..engine import endpoints, load_analysis, summary_line
 from ..render.map import UNLIMITED_WIDTH, render_html, render_json, render_markdown, render_table
 from ..render.text import escape_controls
 from ..safefs import UnsafeFile, write_atomic

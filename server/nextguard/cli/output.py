@@ -8,9 +8,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ..engine import BY_CODE
 from ..model import Finding, Notice, Report, Severity, Span
 from ..render.text import escape_controls, json_text
-from ..rules.registry import BY_CODE
 from .sarif import FilePositions
 
 Display = Callable[[Path], str]

@@ -17,12 +17,10 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
+from ..engine import RULES, Rule, find_workspace_root
 from ..model import Finding, Notice, Report, Severity, Span
 from ..render.text import json_text
-from ..rules.base import Rule
-from ..rules.registry import RULES
 from ..syntax.positions import Encoding, LineIndex
-from ..workspace.discovery import find_workspace_root
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/nextguard/nextguard"

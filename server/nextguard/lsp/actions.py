@@ -15,9 +15,7 @@ from pathlib import Path
 from lsprotocol import types
 from tree_sitter import Node, Tree
 
-from ..facts.model import FileFacts
-from ..fixes.choose import choose, first_fix
-from ..fixes.edits import apply_edits
+from ..engine import FileFacts, apply_edits, choose, first_fix
 from ..model import Finding, Span, TextEdit
 from ..syntax.document import TextLines
 from ..syntax.parse import first_error, parse

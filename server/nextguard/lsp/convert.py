@@ -10,9 +10,8 @@ from typing import Any, cast
 import attrs
 from lsprotocol import types
 
-from ..facts.partial import common_ends
+from ..engine import BY_CODE, common_ends
 from ..model import Finding, Severity, Span, TextEdit
-from ..rules.registry import BY_CODE
 from ..syntax.document import TextLines
 from ..syntax.positions import Encoding
 

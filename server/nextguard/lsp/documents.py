@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from ..engine import SOURCE_SUFFIXES, read_source
 from ..syntax.document import Document, TextChange
-from ..workspace.discovery import SOURCE_SUFFIXES, read_source
 from .convert import SOURCE, shown_keys
 from .folders import accepts, make_lone_folder, path_of
 from .indexing import Indexing

@@ -12,7 +12,7 @@ from pathlib import Path
 from lsprotocol import types
 from tree_sitter import Tree
 
-from ..inventory import endpoints, file_endpoints
+from ..engine import endpoints, file_endpoints
 from ..model import Finding, TextEdit
 from ..render.map import render_markdown
 from ..syntax.document import TextLines

@@ -16,11 +16,18 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from ..baseline import BASELINE_FILE, Baseline, BaselineError, folder_baseline
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
-from ..engine import Workspace, default_jobs
+from ..engine import (
+    SKIPPED_DIRS,
+    SOURCE_SUFFIXES,
+    LoneFileWorkspace,
+    Workspace,
+    default_jobs,
+    discover,
+    is_declaration_file,
+    is_test_file,
+)
 from ..model import Finding
-from ..workspace.discovery import SKIPPED_DIRS, SOURCE_SUFFIXES, discover, is_declaration_file, is_test_file
 from .client import Client
-from .lone import LoneFileWorkspace
 from .settings import effective_config
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
@@ -46,7 +53,7 @@ class Folder:
     real_root: Path  # symlinks resolved, as the engine names files
     workspace: Workspace
     implicit: bool = False  # made for a file opened outside every folder
-    lone: Path | None = None  # that file: the folder's only one (``lone.py``)
+    lone: Path | None = None  # that file: the folder's only one (``engine.LoneFileWorkspace``)
     settings: dict[str, Any] = field(default_factory=dict)
     good_settings: dict[str, Any] = field(default_factory=dict)
     file_config: Config = DEFAULT_CONFIG
@@ -95,7 +102,7 @@ def make_folder(uri: str, init_settings: dict[str, Any], client: Client, implici
 
 
 def make_lone_folder(path: Path, init_settings: dict[str, Any]) -> Folder:
-    """The folder of a file opened outside every folder: the file alone (``lone.py``)."""
+    """The folder of a file opened outside every folder: the file alone (``engine.LoneFileWorkspace``)."""
     root = path.parent
     uri = str(from_fs_path(str(root)))
     folder = Folder(uri, root, root, LoneFileWorkspace(path), implicit=True, lone=path)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from ..workspace.discovery import SKIPPED_DIRS, read_source
+from ..engine import SKIPPED_DIRS, read_source
 from .client import Client
 from .folders import (
     CONFIG_FILES,

@@ -13,9 +13,9 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 from tree_sitter import Tree
 
+from ..engine import SOURCE_SUFFIXES
 from ..model import Finding, Notice
 from ..syntax.document import TextLines
-from ..workspace.discovery import SOURCE_SUFFIXES
 from .convert import ShownKey
 from .folders import Folder, accepts, path_of
 from .state import SessionState

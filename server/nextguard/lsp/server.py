@@ -29,8 +29,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from .. import __version__
-from ..rules.base import Rule
-from ..rules.registry import RULES
+from ..engine import RULES, Rule
 from ..syntax.document import TextChange
 from .actions import FIX_ALL_KIND
 from .convert import encoding_of

@@ -17,8 +17,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..engine import Rule
 from ..model import Finding
-from ..rules.base import Rule
 from ..syntax.positions import Encoding
 from .client import Capabilities, Client
 from .convert import DiagnosticMemo

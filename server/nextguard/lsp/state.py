@@ -25,8 +25,8 @@ from typing import Any
 
 from lsprotocol import types
 
+from ..engine import Rule
 from ..model import Notice
-from ..rules.base import Rule
 from ..syntax.document import Document, TextLines
 from ..syntax.positions import Encoding
 from .client import Capabilities, Client

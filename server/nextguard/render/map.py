@@ -11,7 +11,7 @@ from importlib.resources import files
 from typing import Any
 
 from .. import __version__
-from ..inventory import ACTION_ID_NOTE, EndpointInfo, summary_line
+from ..engine.inventory import ACTION_ID_NOTE, EndpointInfo, summary_line
 from .text import escape_controls, json_text
 
 OWNERSHIP_NOTE = (

@@ -16,18 +16,43 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from pathlib import Path
+from typing import Literal, Protocol
 
 from ..facts.extract import roots_of
-from ..facts.model import Call, FileFacts, Local, Unit
+from ..facts.model import Binding, Call, FileFacts, Local, Unit
 from ..model import Span
 from . import vocabulary as vocab
-from .calls import Event, Kind
+from .calls import Event, Kind, NameKey
+from .index import WorkspaceIndex
 
-if TYPE_CHECKING:
-    from .summaries import Summaries
+
+class UnitEvents(Protocol):
+    """What a flow reads of a function's summary: its events, and whether it touches data."""
+
+    @property
+    def events(self) -> Sequence[Event]: ...
+    @property
+    def data(self) -> bool: ...
+
+
+class SummaryLookup(Protocol):
+    """What a function's flow asks of the workspace's summaries (``summaries.Summaries`` is the
+    one implementation). A protocol, not an import: the summaries compute flows on demand and the
+    flows read the callees' summaries, and naming the questions here keeps the solver
+    (``summaries``) above the per-function reading (``flow``, ``gating``, ``ownership``) instead of
+    the modules importing each other in a cycle."""
+
+    @property
+    def index(self) -> WorkspaceIndex: ...
+    def unit(self, path: Path, index: int) -> UnitEvents: ...
+    def chain_auth(self, path: Path, binding: Binding) -> bool: ...
+    def callee_auth(self, event: Event) -> bool: ...
+    def names_of_unit(self, path: Path, index: int) -> set[NameKey]: ...
+    def callee_summary(self, event: Event) -> UnitEvents | None: ...
+
 
 SESSION = -1  # the tag of session-derived values; parameters are tagged by their position
 Tags = frozenset[int]
@@ -204,7 +229,7 @@ def _text(source: bytes, span: Span) -> str:
     return source[span.start : span.end].decode("utf-8", "replace")
 
 
-def wrapped_body(summaries: Summaries, path: object, unit: Unit) -> bool:
+def wrapped_body(summaries: SummaryLookup, path: object, unit: Unit) -> bool:
     """Whether ``unit`` is the body of a binding whose wrappers authenticate before it runs."""
     from pathlib import Path
 
@@ -216,7 +241,7 @@ def wrapped_body(summaries: Summaries, path: object, unit: Unit) -> bool:
     return False
 
 
-def unit_flow(summaries: Summaries, facts: FileFacts, source: bytes, unit: Unit) -> UnitFlow:
+def unit_flow(summaries: SummaryLookup, facts: FileFacts, source: bytes, unit: Unit) -> UnitFlow:
     path = facts.path
     summary = summaries.unit(path, unit.index)
     flow = UnitFlow()

@@ -21,17 +21,18 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Literal
 
-from .analysis import Analysis
-from .config import Config, load_config
-from .engine import build_index, run_rules
-from .facts.model import Binding
-from .model import Finding, Notice, Span
-from .syntax.positions import LineIndex
-from .workspace import vocabulary as vocab
-from .workspace.actions import ActionKind, Endpoint, public_reason
-from .workspace.calls import Kind, NameKey, UnitKey, label_of
-from .workspace.discovery import discover, find_workspace_root
-from .workspace.public_design import public_design
+from ..analysis import Analysis
+from ..config import Config, load_config
+from ..facts.model import Binding
+from ..model import Finding, Notice, Span
+from ..syntax.positions import LineIndex
+from ..workspace import vocabulary as vocab
+from ..workspace.actions import ActionKind, Endpoint, public_reason
+from ..workspace.calls import Kind, NameKey, UnitKey, label_of
+from ..workspace.discovery import discover, find_workspace_root
+from ..workspace.public_design import public_design
+from .batch import run_rules
+from .loading import build_index
 
 Status = Literal["protected", "public", "unprotected"]
 # What NG104/NG105 found on the endpoint's data access: keyed by client input alone (NG104), an

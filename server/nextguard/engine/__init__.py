@@ -1,0 +1,110 @@
+"""The engine's front door: paths in, findings out. The CLI (``cli/``) and the language server
+(``lsp/``) import this package and nothing below it (an import-linter contract in pyproject.toml
+says so), so what they can use is listed here, by job:
+
+Load a workspace
+    ``discover``, ``find_workspace_root``, ``read_source`` and the discovery rules
+    (``SOURCE_SUFFIXES``, ``SKIPPED_DIRS``, ``is_test_file``, ``is_declaration_file``);
+    ``build_index`` / ``load_file`` read, parse and extract (``loading.py``); ``default_jobs``.
+
+Analyse it (batch, cached, parallel)
+    ``analyze`` → a ``Report``; ``run_rules`` over an index already loaded (``batch.py``).
+
+Update it incrementally
+    ``Workspace``: the index kept current per file, findings of one file on demand;
+    ``LoneFileWorkspace``: a file opened outside every folder (``incremental.py``).
+
+Rules
+    ``RULES`` in code order, ``BY_CODE``, ``Rule`` (each rule's docstring is its documentation).
+
+Findings with fixes, applying fixes
+    ``choose`` and ``first_fix`` are the one conflict policy (which fixes of many go together);
+    ``apply_edits`` applies the chosen edits to a text; ``common_ends`` is the shared prefix and
+    suffix of two texts (the edit between them).
+
+Suppressions and baseline
+    ``suppressions_of`` (``// nextguard-ignore`` comments of a file); ``Baseline``, ``folder_baseline``
+    (a folder's ``nextguard-baseline.json``) and the helpers of ``baseline.py``.
+
+Endpoint inventory
+    ``endpoints``, ``file_endpoints``, ``load_analysis``, ``summary_line``, ``EndpointInfo``
+    (``inventory.py``): what `nextguard map` and the code lenses show.
+"""
+
+from __future__ import annotations
+
+from ..baseline import (
+    BASELINE_FILE,
+    Baseline,
+    BaselineError,
+    DiffError,
+    changed_lines,
+    folder_baseline,
+    on_changed_lines,
+    write_baseline,
+)
+from ..config import DEFAULT_CONFIG
+from ..facts.model import FileFacts
+from ..facts.partial import common_ends
+from ..fixes.choose import choose, first_fix
+from ..fixes.edits import apply_edits
+from ..rules.base import Rule
+from ..rules.registry import BY_CODE, RULES
+from ..suppressions import suppressions_of
+from ..workspace.discovery import (
+    SKIPPED_DIRS,
+    SOURCE_SUFFIXES,
+    discover,
+    find_workspace_root,
+    is_declaration_file,
+    is_test_file,
+    read_source,
+)
+from .batch import analysed_digests, analyze, run_rules
+from .incremental import LoneFileWorkspace, Workspace
+from .inventory import ACTION_ID_NOTE, EndpointInfo, endpoints, file_endpoints, load_analysis, summary_line
+from .loading import PARALLEL_MIN_FILES, Progress, build_index, default_jobs, load_file
+
+__all__ = [
+    "ACTION_ID_NOTE",
+    "BASELINE_FILE",
+    "BY_CODE",
+    "DEFAULT_CONFIG",
+    "PARALLEL_MIN_FILES",
+    "RULES",
+    "SKIPPED_DIRS",
+    "SOURCE_SUFFIXES",
+    "Baseline",
+    "BaselineError",
+    "DiffError",
+    "EndpointInfo",
+    "FileFacts",
+    "LoneFileWorkspace",
+    "Progress",
+    "Rule",
+    "Workspace",
+    "analysed_digests",
+    "analyze",
+    "apply_edits",
+    "build_index",
+    "changed_lines",
+    "choose",
+    "common_ends",
+    "default_jobs",
+    "discover",
+    "endpoints",
+    "file_endpoints",
+    "find_workspace_root",
+    "first_fix",
+    "folder_baseline",
+    "is_declaration_file",
+    "is_test_file",
+    "load_analysis",
+    "load_file",
+    "on_changed_lines",
+    "read_source",
+    "run_rules",
+    "summary_line",
+    "suppressions_of",
+    "write_baseline",
+]
