@@ -14,15 +14,18 @@ import pathspec
 from lsprotocol import types
 from pygls.uris import from_fs_path, to_fs_path
 
-from ..baseline import BASELINE_FILE, Baseline, BaselineError, folder_baseline
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import (
+    BASELINE_FILE,
     SKIPPED_DIRS,
     SOURCE_SUFFIXES,
+    Baseline,
+    BaselineError,
     LoneFileWorkspace,
     Workspace,
     default_jobs,
     discover,
+    folder_baseline,
     is_declaration_file,
     is_test_file,
 )
