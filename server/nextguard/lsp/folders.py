@@ -15,10 +15,14 @@ from pygls.uris import from_fs_path, to_fs_path
 
 from ..config import DEFAULT_CONFIG, Config, ConfigError, load_config
 from ..engine import (
+    BASELINE_FILE,
+    Baseline,
+    BaselineError,
     LoneFileWorkspace,
     Workspace,
     default_jobs,
     discover,
+    folder_baseline,
     is_source_name,
     skipped_without_walk,
 )
@@ -27,10 +31,12 @@ from .client import Client
 from .settings import effective_config
 
 # Files whose change can change the configuration or how imports resolve: the folder is read again.
-CONFIG_FILES = frozenset({"nextguard.json", "package.json", "tsconfig.json", "jsconfig.json"})
+# The baseline (`check --write-baseline`) is one of them: the findings it covers are not shown.
+CONFIG_FILES = frozenset({"nextguard.json", "package.json", "tsconfig.json", "jsconfig.json", BASELINE_FILE})
 WATCHED_GLOBS = (
     "**/*.{ts,tsx,js,jsx,mjs,cjs,mts,cts}",
     "**/nextguard.json",
+    f"**/{BASELINE_FILE}",
     "**/package.json",
     "**/tsconfig.json",
     "**/jsconfig.json",
@@ -51,6 +57,7 @@ class Folder:
     good_settings: dict[str, Any] = field(default_factory=dict)
     file_config: Config = DEFAULT_CONFIG
     config: Config = DEFAULT_CONFIG
+    baseline: Baseline | None = None  # the root's nextguard-baseline.json: findings not shown
     indexed: bool = False
     dirty: set[Path] = field(default_factory=set)  # to deliver again
     findings: dict[Path, list[Finding]] = field(default_factory=dict)  # current findings only
@@ -154,6 +161,18 @@ def rediscover_files(folder: Folder) -> None:
         found = discover(folder.real_root, ignore_globs=folder.workspace.config.ignore)
         folder.discovered = set(found.files)
     folder.excluded.clear()
+
+
+def baseline_for(folder: Folder, client: Client) -> Baseline | None:
+    """The baseline committed at the folder's root, as `check --baseline` reads it: the findings
+    it lists are accepted for now and not shown. A broken one is a warning and shows everything."""
+    if folder.lone is not None:
+        return None
+    try:
+        return folder_baseline(folder.real_root)
+    except BaselineError as error:
+        client.show(types.MessageType.Warning, f"nextguard: {error} (every finding is shown)")
+        return None
 
 
 def config_for(folder: Folder, client: Client) -> Config:

@@ -15,7 +15,17 @@ from lsprotocol import types
 
 from ..engine import SKIPPED_DIRS, read_source
 from .client import Client
-from .folders import CONFIG_FILES, WATCHED_GLOBS, Folder, accepts, config_for, make_folder, path_of, rediscover_files
+from .folders import (
+    CONFIG_FILES,
+    WATCHED_GLOBS,
+    Folder,
+    accepts,
+    baseline_for,
+    config_for,
+    make_folder,
+    path_of,
+    rediscover_files,
+)
 from .publishing import Publishing
 from .settings import SECTION, same_analysis, settings_from
 from .state import log_level_of
@@ -122,6 +132,7 @@ class Indexing(Publishing):
     def _reindex(self, folder: Folder, progress: Callable[[int, int], None] | None) -> None:
         config = config_for(folder, self.client)
         folder.config = config
+        folder.baseline = baseline_for(folder, self.client)
         workspace = folder.workspace
         try:
             notices = workspace.set_config(config, progress)

@@ -65,7 +65,11 @@ class Publishing(SessionState):
             for message in errors:
                 self.client.log(types.MessageType.Error, f"nextguard: {path}: {message}")
             folder.rule_errors[path] = errors
-        return [finding for finding in found if finding.path == path]
+        own = [finding for finding in found if finding.path == path]
+        if folder.baseline is not None and own:
+            # Fingerprinted from the text analysed (the editor's buffer), as the CLI does from disk.
+            own = folder.baseline.filter(own, folder.workspace.source)[0]
+        return own
 
     def _findings(self, folder: Folder, path: Path, exact: bool = False) -> list[Finding]:
         """The current findings of a file. Kept findings of statements an edit did not touch

@@ -48,7 +48,7 @@ def _read_jsonc(path: str, problems: list[Notice] | None = None) -> dict[str, An
         return load_object(path, "jsonc")
     except ConfigFileError as error:
         if problems is not None:
-            problems.append(Notice(Path(path), "config", f"{error}; {_CONSEQUENCE}"))
+            problems.append(Notice(Path(path), "config", f"{error.reason}; {_CONSEQUENCE}"))
         return None
 
 
@@ -158,9 +158,7 @@ def _load_options(
         # A cycle or a missing base is ignored, as tsc reports it but still uses the rest. A
         # missing package is left unsaid: in CI node_modules is often not installed.
         if base_path is None and _is_file_reference(base):
-            problems.append(
-                Notice(Path(path), "config", f"{path}: extends {base!r}, which does not exist; {_CONSEQUENCE}")
-            )
+            problems.append(Notice(Path(path), "config", f"extends {base!r}, which does not exist; {_CONSEQUENCE}"))
         if base_path is None or base_path in seen:
             continue
         inherited = _load_options(base_path, leaf_dir, seen | {base_path}, problems, packages)
