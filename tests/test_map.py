@@ -582,3 +582,13 @@ def test_public_by_design_says_why_in_text_and_json(capsys: pytest.CaptureFixtur
     text = capsys.readouterr().out  # a table: the reason wraps inside its column
     assert "public form: only inserts what" in text
     assert "one-time secret flow (uses" in text
+
+
+def test_the_map_and_ng303_agree_on_what_rate_limits() -> None:
+    # The map's "rate limit" column is NG303's answer: configured limiters (`rateLimiters`:
+    # consumeQuota) count, and an endpoint NG303 reports is never shown as limited.
+    analysis, _ = load_analysis(REPO / "tests" / "fixtures" / "ng303" / "sensitive-actions")
+    infos = endpoints(analysis)
+    assert _by_name(infos, "textMemberWithQuota").rate_limit == ("consumeQuota",)
+    reported = [info for info in infos if any(f.code == "NG303" for f in info.findings)]
+    assert reported and all(not info.rate_limit for info in reported)

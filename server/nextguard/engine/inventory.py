@@ -31,6 +31,7 @@ from ..workspace.actions import ActionKind, Endpoint, public_reason
 from ..workspace.calls import Kind, NameKey, UnitKey, label_of
 from ..workspace.discovery import discover, find_workspace_root
 from ..workspace.public_design import public_design
+from ..workspace.sensitive import rate_limits
 from .batch import run_rules
 from .loading import build_index
 
@@ -56,9 +57,6 @@ ACTION_ID_NOTE = (
     "or the Next-Action header of the request in the browser's network tab); nextguard never runs the build."
 )
 
-# Calls that rate-limit a request: Upstash `ratelimit.limit()`, `limiter.check()`, a project's own
-# `assertRateLimit()` / `rateLimit()` / `throttle()`.
-_RATE_LIMIT = re.compile(r"rate_?limit|limiter|throttl", re.IGNORECASE)
 # Calls that verify a webhook's signature: not a user session, but worth saying in the map.
 _SIGNATURE = re.compile(r"constructEvent|verify\w*Signature|verifyWebhook|(^|\.)(wh|webhooks?)\.verify$", re.I)
 _INTERCEPT = re.compile(r"^(\(\.{1,3}\))+")
@@ -347,6 +345,9 @@ class Inventory:
         self.analysis = analysis
         self.index = analysis.index
         self.summaries = analysis.summaries
+        # What rate-limits a request is NG303's answer (names, packages and the `rateLimiters`
+        # setting), so the map and the rule cannot disagree.
+        self.limits = rate_limits(analysis.summaries)
         self._importers: dict[Path, set[Path]] | None = None
         self._reexports: dict[tuple[Path, str], list[tuple[str, str]]] | None = None
         self._routes: dict[Path, Route] = {}
@@ -602,9 +603,8 @@ class Inventory:
         unit = self.index.modules[path].units[key[1]]
         where = f" (in {through[-1]})" if through else ""
         for call in unit.calls:
-            label = label_of(call.chain)
-            if _RATE_LIMIT.search(label):
-                walk.rate_limits.append(label + where)
+            if self.limits.is_limiter(path, call.chain):
+                walk.rate_limits.append(label_of(call.chain) + where)
         events = self.summaries.units[key].events
         # A query builder chain (`db.select().from(t).where(...)`) is one access, though each call
         # of the chain is an event: they all start where the chain does. Keep the innermost call's
@@ -641,9 +641,8 @@ class Inventory:
         seen.add(key)
         where = f" (in {owner})" if owner else ""
         for call in self.index.modules[key[0]].units[key[1]].calls:
-            label = label_of(call.chain)
-            if _RATE_LIMIT.search(label):
-                walk.rate_limits.append(label + where)
+            if self.limits.is_limiter(key[0], call.chain):
+                walk.rate_limits.append(label_of(call.chain) + where)
         for event in summary.events:
             if event.kind is Kind.VALIDATE:
                 walk.validations.append(event.label + where)
@@ -657,7 +656,7 @@ class Inventory:
     ) -> None:
         """Rate limits in what a wrapper chain names: `withRateLimit(fn)`, `rateLimitedClient.action(fn)`,
         and the middleware of the clients those are built on."""
-        if any(_RATE_LIMIT.search(part) for part in ref):
+        if self.limits.is_limiter(path, ref):
             walk.rate_limits.append(label_of(ref))
         target = self.index.target(path, ref[:1])
         if target.kind != "binding" or target.path is None or (target.path, target.name) in seen_bindings:
