@@ -3,7 +3,8 @@ workspace-wide values they memoise). Rules read it; it knows no rule."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
@@ -42,9 +43,7 @@ class Analysis:
         self._endpoints: dict[Path, list[Endpoint]] = {}
         self._memo: dict[str, object] = {}
         self._package_keys: set[str] = set()  # memo keys whose values read only package.json files
-        # While set: ``endpoints`` and ``units`` of that file yield only the functions that start
-        # in one of these spans (``engine.Workspace.rule_findings`` runs ``per_function`` rules so).
-        self.focus: tuple[Path, list[Span]] | None = None
+        self._focus: tuple[Path, list[Span]] | None = None  # see ``focused``
 
     def update(
         self, path: Path, facts: FileFacts | None, source: bytes | None = None, moves: Moves | None = None
@@ -117,11 +116,22 @@ class Analysis:
                 self._package_keys.add(key)
         return self._memo[key]  # type: ignore[return-value]
 
+    @contextmanager
+    def focused(self, path: Path, spans: list[Span]) -> Iterator[None]:
+        """For the ``with`` block: ``endpoints`` and ``units`` of ``path`` give only the functions
+        that start in one of ``spans`` — the statements an edit touched — so ``per_function`` rules
+        check those alone (``engine.Workspace.rule_findings`` keeps the rest of their findings)."""
+        self._focus = (path, spans)
+        try:
+            yield
+        finally:
+            self._focus = None
+
     def endpoints(self, path: Path) -> list[Endpoint]:
         found = self._endpoints.get(path)
         if found is None:
             found = self._endpoints[path] = endpoints_in(self.index, path)
-        focus = self.focus
+        focus = self._focus
         if focus is not None and focus[0] == path:
             spans = focus[1]
             return [e for e in found if any(s.start <= e.unit.span.start < s.end for s in spans)]
@@ -133,7 +143,7 @@ class Analysis:
         (``engine.Workspace.rule_findings``)."""
         everything = self.index.modules[path].units
         units = everything if module else everything[1:]
-        focus = self.focus
+        focus = self._focus
         if focus is not None and focus[0] == path:
             spans = focus[1]
             return [unit for unit in units if unit.index == 0 or any(s.start <= unit.span.start < s.end for s in spans)]

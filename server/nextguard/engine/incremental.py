@@ -143,11 +143,8 @@ class Workspace:
             found = run_rules(analysis, [path], scoped, errors)
         else:
             focus = [statements[at] for at in sorted(edit.statements)]
-            analysis.focus = (path, focus)
-            try:
+            with analysis.focused(path, focus):
                 found = run_rules(analysis, [path], scoped, errors)
-            finally:
-                analysis.focus = None
             # The module level is read whole (``Analysis.units``): outside the focus, the kept
             # findings stand.
             found = [f for f in found if any(s.start <= f.span.start < s.end for s in focus)]
