@@ -489,7 +489,15 @@ class Inventory:
                     return self._protected(by, by_path, Via("body"))  # it calls the primitive itself
                 return self._protected(by, by_path, Via("dal", event.label, self.index.rel(callee_path)))
         # The function reads the session cookie and verifies it itself.
-        verify = next((event.label for event in summary.events if event.kind is Kind.VERIFY), None)
+        # (or hands it to a function of its own that verifies or looks it up)
+        verify = next(
+            (
+                event.label
+                for event in summary.events
+                if event.kind is Kind.VERIFY or self.summaries.verifier_call(event)
+            ),
+            None,
+        )
         return self._protected(verify, None, Via("body"))
 
     def _protected(self, by: str | None, by_path: Path | None, via: Via) -> Protection:

@@ -204,6 +204,9 @@ class CallClassifier:
         data = self._data_access(target, chain, call)
         if data is not None:
             events.append(Event(Kind.DATA, call.span, label, mutation=data))
+            if not data and self._session_lookup(chain):
+                # reading the sessions table (by the cookie's token or its hash) verifies it
+                events.append(Event(Kind.VERIFY, call.span, label))
             return events
         if self._effect(path, target, chain):
             events.append(Event(Kind.EFFECT, call.span, label, mutation=bool(vocab.GENERIC_MUTATION.match(last))))
@@ -218,15 +221,18 @@ class CallClassifier:
                 events.append(Event(Kind.COOKIE, call.span, label))
             elif target.specifier == "next/navigation" and target.name in vocab.BAILOUT_CALLS:
                 events.append(Event(Kind.BAILOUT, call.span, label))
-        if (
-            scoped_client
-            or vocab.VERIFY_NAME.match(last)
-            or (len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and last in vocab.PRISMA_READS)
-        ):
+        # Supabase's `auth.getSession()` reads the cookie's session without verifying it (NG110).
+        unverified = last == "getSession" and chain[-2:-1] == ("auth",)
+        if scoped_client or (vocab.VERIFY_NAME.match(last) and not unverified) or self._session_lookup(chain):
             events.append(Event(Kind.VERIFY, call.span, label))
         if last in vocab.VALIDATION_CALLS and len(chain) >= 2:
             events.append(Event(Kind.VALIDATE, call.span, label))
         return events
+
+    @staticmethod
+    def _session_lookup(chain: tuple[str, ...]) -> bool:
+        """A read of the sessions table: `db.session.findUnique(…)`, `db.query.sessions.findFirst(…)`."""
+        return len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and chain[-1] in vocab.PRISMA_READS
 
     @staticmethod
     def _password_call(target: Target, last: str) -> bool:

@@ -48,6 +48,7 @@ class Summary:
     events: list[Event] = field(default_factory=list)
     enforces: bool = False  # throws or redirects itself when a check fails
     validates: bool = False
+    returns: bool = False  # hands a value back (a `return` of its own, an arrow's expression body)
     # solved along the call graph
     auth: bool = False
     data: bool = False
@@ -56,13 +57,16 @@ class Summary:
     flow: bool = False  # starts or ends a sign-in flow
     guards: bool = False  # enforces itself, or through the auth guard it calls (`verifySession()`)
     checks_owner: bool = False  # checks that a record belongs to the caller (see ``ownership``)
+    # reads the request credential (`cookies()`/`headers()`, or a helper of its own that reads and
+    # returns one: `getSessionToken()`) and, when ``returns``, hands it on
+    credential: bool = False
     # Parameters that reach an update/delete — or a returned single-record read — that nothing
     # scopes to the session user: parameter -> (only reads?, the trail to the access).
     unscoped: dict[int, tuple[bool, tuple[Step, ...]]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.auth = self.data = self.mutates = self.unguarded = self.flow = False
-        self.guards = self.checks_owner = False
+        self.guards = self.checks_owner = self.credential = False
         self.unscoped = {}
 
 
@@ -82,6 +86,7 @@ def _solved(summary: Summary) -> tuple[object, ...]:
         summary.flow,
         summary.guards,
         summary.checks_owner,
+        summary.credential,
         tuple(sorted(summary.unscoped.items())),
     )
 
@@ -109,6 +114,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
         events=events,
         enforces=summary.enforces,
         validates=summary.validates,
+        returns=summary.returns,
         auth=summary.auth,
         data=summary.data,
         mutates=summary.mutates,
@@ -116,6 +122,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
         flow=summary.flow,
         guards=summary.guards,
         checks_owner=summary.checks_owner,
+        credential=summary.credential,
         unscoped=unscoped,
     )
 
@@ -159,6 +166,11 @@ class Summaries:
 
     def callee_auth(self, event: Event) -> bool:
         return event.callee is not None and self._binding_auth.get(event.callee, False)
+
+    def verifier_call(self, event: Event) -> bool:
+        """Whether ``event`` calls a function of the project's own that verifies or looks up what it
+        is given."""
+        return self._verifier_call(event)
 
     def names_of_unit(self, path: Path, index: int) -> set[NameKey]:
         """The module-level names (bindings, members) whose function unit ``index`` is."""
@@ -447,6 +459,7 @@ class Summaries:
                     summary.events.extend(found)
             summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
             summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
+            summary.returns = bool(unit.returns)
             self.units[key] = summary
             for event in summary.events:
                 if event.kind is Kind.CALL and event.callee is not None:
@@ -552,15 +565,34 @@ class Summaries:
             return index is not None and self.units[(path, index)].auth
         return self._chain_auth(path, binding) or (binding.body is not None and self.units[(path, binding.body)].auth)
 
+    def _credential_call(self, event: Event) -> bool:
+        """A call to a function of the project's own that reads the request credential and hands
+        it back (`getSessionToken()` returning the session cookie's value)."""
+        if event.kind is not Kind.CALL:
+            return False
+        callee = self._callee_summary(event)
+        return callee is not None and callee.credential and callee.returns
+
+    def _verifier_call(self, event: Event) -> bool:
+        """A call to a function of the project's own that verifies or looks up what it is given
+        (`validateSessionToken(token)`: hashes it and finds the session row)."""
+        if event.kind is not Kind.CALL:
+            return False
+        callee = self._callee_summary(event)
+        return callee is not None and any(e.kind is Kind.VERIFY for e in callee.events)
+
     def _unit_auth(self, summary: Summary) -> bool:
         cookie = verify = False
         for event in summary.events:
             if event.kind is Kind.AUTH or (event.kind is Kind.CALL and self.callee_auth(event)):
                 return True
-            cookie = cookie or event.kind is Kind.COOKIE
-            verify = verify or event.kind is Kind.VERIFY
-        # A function of the project's own that reads the session cookie (or a header) and verifies
-        # or decrypts it is an auth primitive, as the DAL pattern's `verifySession()` is.
+            cookie = cookie or event.kind is Kind.COOKIE or self._credential_call(event)
+            verify = verify or event.kind is Kind.VERIFY or self._verifier_call(event)
+        summary.credential = cookie
+        # A function of the project's own that reads the session cookie (or a header), directly or
+        # through a helper that returns it, and verifies, decrypts or looks it up is an auth
+        # primitive, as the DAL pattern's `verifySession()` and the own-sessions pattern's
+        # `validateRequest()` are.
         return cookie and verify
 
     def _pass_auth(self, units: set[UnitKey], names: set[NameKey]) -> None:
@@ -569,7 +601,14 @@ class Summaries:
             node = work.pop()
             if isinstance(node[1], int):
                 summary = self.units.get((node[0], node[1]))
-                if summary is None or summary.auth or not self._unit_auth(summary):
+                if summary is None or summary.auth:
+                    continue
+                credential = summary.credential
+                if not self._unit_auth(summary):
+                    if summary.credential != credential:
+                        # its callers may now read the credential through it
+                        for unit_name in self._unit_names.get((node[0], node[1]), ()):
+                            work.extend(self._callers.get(unit_name, ()))
                     continue
                 summary.auth = True
             else:
