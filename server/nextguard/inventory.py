@@ -416,7 +416,7 @@ class Inventory:
     def _protection(self, endpoint: Endpoint) -> Protection:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
-        if endpoint.binding is not None:
+        if endpoint.binding is not None and self.summaries.chain_protects(path, endpoint.binding, endpoint.unit):
             chained = self._chain_protection(path, endpoint.binding)
             if chained is not None:
                 return chained
@@ -438,6 +438,11 @@ class Inventory:
     def _unprotected_note(self, endpoint: Endpoint) -> str | None:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
+        if endpoint.binding is not None and self.summaries.chain_auth(path, endpoint.binding):
+            return (
+                "its action client's middleware reads the session into the context but lets signed-out calls"
+                " through, and the action does not test it first"
+            )
         if summary.auth and summary.unguarded and self.summaries.late_auth(path, endpoint.unit.index) is None:
             return "the session is read, but nothing tests it: signed out, it runs anyway"
         if summary.auth and summary.unguarded:

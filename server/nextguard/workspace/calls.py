@@ -203,10 +203,11 @@ class CallClassifier:
             events.append(Event(Kind.FLOW, call.span, label))
         data = self._data_access(target, chain, call)
         if data is not None:
-            events.append(Event(Kind.DATA, call.span, label, mutation=data))
             if not data and self._session_lookup(chain):
-                # reading the sessions table (by the cookie's token or its hash) verifies it
+                # reading the sessions table (by the cookie's token or its hash) verifies it: the
+                # check comes first, so a function that reads the cookie and looks it up is guarded
                 events.append(Event(Kind.VERIFY, call.span, label))
+            events.append(Event(Kind.DATA, call.span, label, mutation=data))
             return events
         if self._effect(path, target, chain):
             events.append(Event(Kind.EFFECT, call.span, label, mutation=bool(vocab.GENERIC_MUTATION.match(last))))
@@ -359,6 +360,38 @@ class CallClassifier:
             for position, call in enumerate(unit.calls)
             if len(call.chain) >= 2 and call.chain[0] in clients and not vocab.SDK_CONFIG_METHODS.match(call.chain[-1])
         }
+
+    def dynamic_imports(self, path: Path, unit: Unit) -> dict[int, list[Event]]:
+        """The events of the calls of ``unit`` (by index) made through names it takes from a
+        dynamic import (`const { cookies } = await import('next/headers'); cookies()`): they call
+        the module's export, not whatever the same name is at module level. Read per unit, as
+        ``local_effects`` is."""
+        names: dict[str, tuple[str, str | None]] = {}
+        for local in unit.locals:
+            if local.call is None:
+                continue
+            call = unit.calls[local.call]
+            if call.chain != ("",) or not call.string_arg:
+                continue
+            for binder in local.binders:
+                names[binder.name] = (call.string_arg, binder.path[0] if binder.path else None)
+        if not names:
+            return {}
+        found: dict[int, list[Event]] = {}
+        for position, call in enumerate(unit.calls):
+            if not call.chain or call.chain[0] not in names:
+                continue
+            specifier, export = names[call.chain[0]]
+            rest = call.chain[1:]
+            if export is None:  # the namespace: `mod.cookies()`
+                if not rest:
+                    continue
+                export, rest = rest[0], rest[1:]
+            target = self.index._target_from(
+                self.index._follow_import(path, specifier, export), rest, export, specifier
+            )
+            found[position] = self._classify(path, call, target)
+        return found
 
     def effect_event(self, call: Call) -> Event:
         return Event(Kind.EFFECT, call.span, label_of(call.chain), bool(vocab.GENERIC_MUTATION.match(call.chain[-1])))
