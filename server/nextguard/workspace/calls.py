@@ -437,6 +437,16 @@ class CallClassifier:
             # (`mongoose.set('strictQuery', true);`): records are read and written asynchronously.
             return None
         client = self.is_client(target)
+        if (
+            len(chain) >= 4
+            and chain[1] == "()"
+            and target.kind == "external"
+            and ModuleResolver.package_name(target.specifier) in vocab.DATA_PACKAGES
+            and target.name in vocab.CLIENT_FACTORIES
+            and last not in vocab.QUERY_BUILDERS
+        ):
+            # a client made and used in one expression: `getFirestore().collection('users').doc(id).get()`
+            return bool(vocab.GENERIC_MUTATION.match(last))
         if self._data_names and chain[0] in self._data_names and len(chain) >= 2:
             return bool(vocab.GENERIC_MUTATION.match(last))
         if target.rest == () and self._matches_module_entry(target, self._data_exports) and call.tagged:
