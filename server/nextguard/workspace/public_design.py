@@ -25,6 +25,7 @@ from ..facts.model import Call, Unit
 from .actions import Endpoint
 from .calls import Kind, UnitKey
 from .exposure import is_secret, raw_returns
+from .flow import refs_in
 from .index import WorkspaceIndex
 from .owner_schema import principal, prisma_models
 from .ownership import returned_whole
@@ -79,7 +80,96 @@ def _public_design(index: WorkspaceIndex, summaries: Summaries, endpoint: Endpoi
     cookie = _anonymous_cookie(index, summaries, key)
     if cookie is not None:
         return f"anonymous session: keyed by the app's own `{cookie}` cookie (a guest cart, a configurator)"
-    return _public_form(index, summaries, endpoint, accesses) or _public_read(index, summaries, accesses)
+    return (
+        _public_form(index, summaries, endpoint, accesses)
+        or _public_read(index, summaries, accesses)
+        or _published_read(index, summaries, accesses)
+    )
+
+
+# A filter that keeps only what the owners chose to show (`isPublic: true`, `published: true`,
+# `visibility: 'public'`), and the values that mean so.
+_VISIBILITY_KEY = re.compile(r"^(is_?)?(public|published|visible|listed)$|^visibility$", re.IGNORECASE)
+_PUBLIC_VALUE = re.compile(r"""^(true|(['"`])(public|published|visible|listed)\2)$""", re.IGNORECASE)
+# Reads that answer a number, not records.
+_AGGREGATES = frozenset({"count", "aggregate", "groupBy"})
+# Fields that identify or reach a person, besides secrets: a public read never selects them.
+_PERSONAL = re.compile(r"^(e_?mail|phone|address|ip|birth)", re.IGNORECASE)
+
+
+def _published_read(index: WorkspaceIndex, summaries: Summaries, accesses: list[_Access]) -> str | None:
+    """Only reads that answer counts, or rows filtered to those their owners made public
+    (`where: { isPublic: true }`) whose secret and personal fields do not leave: an explicit
+    select without them, or a result mapped to a new shape rather than returned whole. A public
+    profile page, a directory of public projects, a count on a landing page."""
+    if not accesses:
+        return None
+    published: str | None = None
+    counted: str | None = None
+    for access in accesses:
+        chain = access.call.chain
+        if access.kind is not Kind.DATA or access.mutation or len(chain) < 3:
+            return None
+        model = chain[-2]
+        if chain[-1] in _AGGREGATES:
+            counted = counted or model
+            continue
+        path, unit_index = access.key
+        unit = index.modules[path].units[unit_index]
+        position = unit.calls.index(access.call)
+        query = next((found for found in summaries.flow(path, unit_index).accesses if found.call == position), None)
+        if query is None or not query.filters:
+            return None
+        if not any(
+            pair.key is not None
+            and _VISIBILITY_KEY.match(pair.key.rsplit(".", 1)[-1])
+            and _PUBLIC_VALUE.match(pair.text.strip())
+            for pair in query.filters
+        ):
+            return None
+        if not _shown_fields_public(index, path, access.call):
+            return None
+        if access.call.selected is None and _returned_unmapped(index, summaries, access.key, unit, position):
+            return None  # whole rows handed back: whatever else they hold leaves too
+        published = published or model
+    if published is not None:
+        return f"public read: only `{published}` rows marked public, without secret or personal fields"
+    if counted is not None:
+        return f"public read: counts of `{counted}` only (no records)"
+    return None
+
+
+def _returned_unmapped(index: WorkspaceIndex, summaries: Summaries, key: UnitKey, unit: Unit, position: int) -> bool:
+    """Whether a read's rows are returned as they are, rather than mapped to a new shape first
+    (`return rows.map((row) => ({ id: row.id, title: row.title }))`)."""
+    facts = index.modules[key[0]]
+    flow = summaries.flow(*key)
+    call = unit.calls[position]
+    if call.returned or any(unit.calls[i].returned for i in flow.chains.get(call.span.start, ())):
+        return True
+    for local in unit.locals:
+        if local.init is None or local.init.start != call.span.start:
+            continue
+        names = [binder.name for binder in local.binders]
+        for ref_at in refs_in(facts, local.span.end, unit.span.end, names):
+            ref = facts.refs[ref_at]
+            if ref.returned and ref.member != "map":
+                return True
+    return False
+
+
+def _shown_fields_public(index: WorkspaceIndex, path: Path, call: Call) -> bool:
+    """Whether an explicit select leaves out secret and personal fields (`email: false` does)."""
+    if not call.selected:
+        return True
+    source = index.sources.get(path, b"")
+    text = source[call.args_span.start : call.args_span.end].decode("utf-8", "replace") if call.args_span else ""
+    for name in call.selected:
+        if not (is_secret(name) or _PERSONAL.match(name)):
+            continue
+        if not re.search(rf"(?<![\w$]){re.escape(name)}\s*:\s*false\b", text):
+            return False
+    return True
 
 
 # Cookies an app keeps for a visitor who has not signed in.
