@@ -252,7 +252,13 @@ class CallClassifier:
         if target.kind == "external":
             return self.effect_export(path, target.specifier, target.name)
         if target.kind == "binding" and target.path is not None and target.rest:
-            return not vocab.SDK_CONFIG_METHODS.match(chain[-1]) and self.sdk_client(target.path, target.name)
+            if vocab.SDK_CONFIG_METHODS.match(chain[-1]):
+                return False
+            if target.rest[0] == "()" and len(target.rest) >= 2:
+                # a client made by a factory of the project's own and used at once:
+                # `getResend().emails.send(…)`
+                return self.sdk_factory(target.path, target.name)
+            return self.sdk_client(target.path, target.name)
         return False
 
     def effect_export(self, path: Path, specifier: str, name: str) -> bool:

@@ -29,6 +29,7 @@ from .flow import refs_in
 from .index import WorkspaceIndex
 from .owner_schema import principal, prisma_models
 from .ownership import returned_whole
+from .resolve import ModuleResolver
 from .summaries import Summaries
 
 # Tables of one-time secrets, by name (`resetPasswordTokens`, `VerificationRequests`, `otp_codes`,
@@ -39,6 +40,7 @@ _ONE_TIME = re.compile(
 # Methods whose (first) argument names the table a query builder works on.
 _TABLE_METHODS = frozenset(
     {"from", "insert", "update", "delete", "insertInto", "selectFrom", "updateTable", "deleteFrom", "into", "table"}
+    | {"collection"}
 )
 _CREATES = frozenset({"create", "createMany", "insert", "insertInto", "insertOne", "insertMany", "values", "add"})
 _MAX_DEPTH = 4
@@ -94,7 +96,7 @@ _PUBLIC_VALUE = re.compile(r"""^(true|(['"`])(public|published|visible|listed)\2
 # Reads that answer a number, not records.
 _AGGREGATES = frozenset({"count", "aggregate", "groupBy"})
 # Fields that identify or reach a person, besides secrets: a public read never selects them.
-_PERSONAL = re.compile(r"^(e_?mail|phone|address|ip|birth)", re.IGNORECASE)
+_PERSONAL = re.compile(r"^(e_?mail|phone|ip_?address|birth|date_?of_?birth|ssn)", re.IGNORECASE)
 
 
 def _published_read(index: WorkspaceIndex, summaries: Summaries, accesses: list[_Access]) -> str | None:
@@ -226,7 +228,7 @@ def _public_read(index: WorkspaceIndex, summaries: Summaries, accesses: list[_Ac
         fields = models.get(model)
         if fields is None or principal(model) or principal(model + "s"):
             return None
-        if any(_plain(field) in owners or is_secret(field) for field in fields):
+        if any(_plain(field) in owners or is_secret(field) or _PERSONAL.match(field) for field in fields):
             return None
         read.append(model)
     return f"public read: `{read[0]}` has no owner and no secret fields (a catalogue, a search)"
@@ -260,14 +262,16 @@ def _public_form(
     key = (endpoint.path, endpoint.unit.index)
     created: list[str] = []
     for access in accesses:
-        if access.kind is not Kind.DATA or access.key != key:
-            return None  # an outside service, or data reached through other functions
+        if access.kind is Kind.EFFECT:
+            if _mail_call(index, access.key[0], index.modules[access.key[0]].units[access.key[1]], access.call):
+                continue  # the confirmation mail to the submitted address
+            return None  # any other outside service
         method = access.call.chain[-1]
         if not access.mutation:
             continue
-        if method not in _CREATES:
+        if method not in _CREATES and method not in _UPSERTS:
             return None
-        unit = endpoint.unit
+        unit = index.modules[access.key[0]].units[access.key[1]]
         fields = {
             field.key.split(".", 1)[-1]
             for call in unit.calls
@@ -277,12 +281,74 @@ def _public_form(
         owners = {_plain(name) for name in summaries.owner_keys} | _OWNER_WORDS
         if any(_plain(name) in owners for name in fields):
             return None
-        created.extend(access.tables or (access.call.chain[-2],))
+        tables = [table for table in access.tables if table not in ("()", "[]", "")]
+        if not tables or any(principal(table) for table in tables):
+            return None  # a table it cannot name, or accounts: creating one is signing up, not a form
+        created.extend(tables)
     if not created or raw_returns(index, summaries, *key):
         return None
-    if any(_returns_read(index, summaries, endpoint.unit, access) for access in accesses if not access.mutation):
+    if any(
+        _returns_read(index, summaries, index.modules[access.key[0]].units[access.key[1]], access)
+        for access in accesses
+        if access.kind is Kind.DATA and not access.mutation
+    ):
         return None
     return f"public form: only inserts what was submitted into `{created[0]}` (no owner field, nothing read back)"
+
+
+# Adding the submitted address again is no change of anyone's data (`upsert` on the email).
+_UPSERTS = frozenset({"upsert"})
+# Packages that send mail or keep a mailing list.
+_MAIL_PACKAGES = frozenset(
+    {"resend", "nodemailer", "@sendgrid/mail", "postmark", "mailgun.js", "@aws-sdk/client-ses", "@plunk/node"}
+    | {"loops", "@mailchimp/mailchimp_marketing", "@mailchimp/mailchimp_transactional", "mailersend", "brevo"}
+)
+
+
+def _mail_call(index: WorkspaceIndex, path: Path, unit: Unit, call: Call) -> bool:
+    """Whether a call sends mail or adds a contact: an export of a mail package, or a method of a
+    client made from one (`resend.emails.send(…)`, `transporter.sendMail(…)`): module-level, made
+    by a factory of the project's own, or a local one of either kind."""
+    target = index.target(path, call.chain)
+    if target.kind == "local" and len(call.chain) >= 2:
+        local = next((local for local in unit.locals if call.chain[0] in local.names), None)
+        return local is not None and local.call is not None and _makes_mail(index, path, unit.calls[local.call].chain)
+    if target.kind == "external":
+        return _mail_package(target.specifier)
+    if target.kind != "binding" or target.path is None:
+        return False
+    binding = index.binding_in(target.path, target.name)
+    if binding is None:
+        return False
+    if binding.body is not None:
+        return target.rest[:1] == ("()",) and _factory_makes_mail(index, target.path, binding.body)
+    return binding.init is not None and _makes_mail(index, target.path, binding.init)
+
+
+def _makes_mail(index: WorkspaceIndex, path: Path, chain: tuple[str, ...]) -> bool:
+    """Whether the call ``chain`` (in ``path``) makes a mail client: `new Resend(key)`,
+    `createTransport(…)`, or a factory of the project's own that does (`getResend()`)."""
+    constructor = chain[1:] if chain[:1] == ("new",) else chain
+    if not constructor:
+        return False
+    origin = index.target(path, constructor[:1])
+    if origin.kind == "external":
+        return _mail_package(origin.specifier)
+    if origin.kind == "binding" and origin.path is not None:
+        binding = index.binding_in(origin.path, origin.name)
+        return (
+            binding is not None and binding.body is not None and _factory_makes_mail(index, origin.path, binding.body)
+        )
+    return False
+
+
+def _factory_makes_mail(index: WorkspaceIndex, path: Path, body: int) -> bool:
+    unit = index.modules[path].units[body]
+    return any(made.chain[:1] == ("new",) and _makes_mail(index, path, made.chain) for made in unit.calls)
+
+
+def _mail_package(specifier: str) -> bool:
+    return ModuleResolver.package_name(specifier) in _MAIL_PACKAGES
 
 
 def _plain(name: str) -> str:
