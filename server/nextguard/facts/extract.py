@@ -992,10 +992,15 @@ class _Builder:
         return found
 
     def local(self, unit: Unit, node: Node) -> Local | None:
-        binders = binders_of(node.child_by_field_name("name"))
+        assigned = node.type == "assignment_expression"
+        binders = binders_of(node.child_by_field_name("left" if assigned else "name"))
         if not binders:
             return None
-        value = node.child_by_field_name("value")
+        if assigned and any(param.name == binders[0].name for param in unit.params):
+            # a parameter given a fallback (`if (!userId) userId = user?.id`) still holds what the
+            # caller sent otherwise: it keeps what the parameter is
+            return None
+        value = node.child_by_field_name("right" if assigned else "value")
         inner = unwrap(value)
         awaited = False
         probe = value
