@@ -31,6 +31,7 @@ from .workspace import vocabulary as vocab
 from .workspace.actions import ActionKind, Endpoint, public_reason
 from .workspace.calls import Kind, NameKey, UnitKey, label_of
 from .workspace.discovery import discover, find_workspace_root
+from .workspace.gating import bypassed
 from .workspace.public_design import public_design
 
 Status = Literal["protected", "public", "unprotected"]
@@ -443,6 +444,13 @@ class Inventory:
                 "its action client's middleware reads the session into the context but lets signed-out calls"
                 " through, and the action does not test it first"
             )
+        source = self.index.sources.get(path, b"")
+        if summary.auth and any(
+            (event.kind is Kind.AUTH or self.summaries.callee_auth(event))
+            and bypassed(source, endpoint.unit, event.span.start)
+            for event in summary.events
+        ):
+            return "the session is asked only when the caller sends no user of its own (`provided || getUser()`)"
         if summary.auth and summary.unguarded and self.summaries.late_auth(path, endpoint.unit.index) is None:
             return "the session is read, but nothing tests it: signed out, it runs anyway"
         if summary.auth and summary.unguarded:

@@ -32,6 +32,8 @@ def soft_auth(
     local = _local_at(unit, start)
     if local is None:
         return False  # `if (!(await auth()))`, a bare statement: other rules judge those
+    if bypassed(source, unit, start):
+        return True  # `providedUser || (await getUser())`: the caller's own value skips the check
     names = _derived(source, unit, local)
     passed_on = [
         call.args_span for call in unit.calls if middleware and call.chain == ("next",) and call.args_span is not None
@@ -98,6 +100,20 @@ def context_gate(source: bytes, unit: Unit, end: int) -> bool:
         if any(_gates(condition, name) for name in names) and _BAIL.match(source, close_at + 1):
             return True
     return False
+
+
+_FALLBACK = re.compile(r"^\s*\(?\s*([A-Za-z_$][\w$]*)[\w$.?]*\s*(\|\||\?\?)")
+
+
+def bypassed(source: bytes, unit: Unit, start: int) -> bool:
+    """Whether the auth call starting at ``start`` is only the fallback of a parameter in the value
+    it is kept in (`const user = providedUser || (await getUser())`): whoever sends a user object
+    is that user, signed in or not."""
+    local = _local_at(unit, start)
+    if local is None or local.init is None:
+        return False
+    match = _FALLBACK.match(source[local.init.start : start].decode("utf-8", "replace"))
+    return match is not None and any(binder.name == match.group(1) for binder in unit.params)
 
 
 def _logged(unit: Unit, offset: int) -> bool:

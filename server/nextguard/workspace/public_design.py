@@ -108,18 +108,27 @@ def _published_read(index: WorkspaceIndex, summaries: Summaries, accesses: list[
         return None
     published: str | None = None
     counted: str | None = None
+    owners = {_plain(name) for name in summaries.owner_keys} | _OWNER_WORDS
     for access in accesses:
         chain = access.call.chain
         if access.kind is not Kind.DATA or access.mutation or len(chain) < 3:
             return None
         model = chain[-2]
-        if chain[-1] in _AGGREGATES:
-            counted = counted or model
-            continue
         path, unit_index = access.key
         unit = index.modules[path].units[unit_index]
         position = unit.calls.index(access.call)
         query = next((found for found in summaries.flow(path, unit_index).accesses if found.call == position), None)
+        if chain[-1] in _AGGREGATES:
+            if query is not None and query.filters is None:
+                return None  # counted by a filter it cannot read
+            flow = summaries.flow(path, unit_index)
+            if query is not None and any(
+                pair.key is not None and _plain(pair.key.rsplit(".", 1)[-1]) in owners and flow.tags_of(pair.text)
+                for pair in query.filters or ()
+            ):
+                return None  # one given owner's count: how much that user did is theirs
+            counted = counted or model
+            continue
         if query is None or not query.filters:
             return None
         if not any(

@@ -25,7 +25,7 @@ from ..facts.partial import Moves
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
 from .flow import SESSION, UnitFlow, bails_on, returns_identity, unit_flow
-from .gating import context_gate, soft_auth
+from .gating import bypassed, context_gate, soft_auth
 from .index import WorkspaceIndex
 from .owner_schema import schema_owner_fields
 from .ownership import owner_keys, scope_points, unscoped_sites
@@ -866,6 +866,10 @@ class Summaries:
     def soft_auth(self, path: Path, index: int, event: Event, middleware: bool = False) -> bool:
         """Whether an auth call of unit ``index`` is read without gating anything (see ``gating``):
         it does not protect what follows it."""
+        facts = self.index.modules[path]
+        source = self.index.sources.get(path, b"")
+        if bypassed(source, facts.units[index], event.span.start):
+            return True
         if event.kind is Kind.AUTH:
             if not event.nullable or event.label.endswith("protect"):
                 return False  # a primitive that enforces itself, or one we know nothing of
@@ -873,9 +877,7 @@ class Summaries:
             callee = self._callee_summary(event)
             if callee is None or callee.guards:
                 return False
-        facts = self.index.modules[path]
         flow = self.flow(path, index)
-        source = self.index.sources.get(path, b"")
         return soft_auth(facts, source, facts.units[index], flow, event.span.start, middleware)
 
     def _first_unguarded(
