@@ -30,6 +30,7 @@ from ..workspace import vocabulary as vocab
 from ..workspace.actions import ActionKind, Endpoint, public_reason
 from ..workspace.calls import Kind, NameKey, UnitKey, label_of
 from ..workspace.discovery import discover, find_workspace_root
+from ..workspace.gating import bypassed
 from ..workspace.public_design import public_design
 from ..workspace.sensitive import rate_limits
 from .batch import run_rules
@@ -418,7 +419,7 @@ class Inventory:
     def _protection(self, endpoint: Endpoint) -> Protection:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
-        if endpoint.binding is not None:
+        if endpoint.binding is not None and self.summaries.chain_protects(path, endpoint.binding, endpoint.unit):
             chained = self._chain_protection(path, endpoint.binding)
             if chained is not None:
                 return chained
@@ -440,6 +441,18 @@ class Inventory:
     def _unprotected_note(self, endpoint: Endpoint) -> str | None:
         path = endpoint.path
         summary = self.summaries.unit(path, endpoint.unit.index)
+        if endpoint.binding is not None and self.summaries.chain_auth(path, endpoint.binding):
+            return (
+                "its action client's middleware reads the session into the context but lets signed-out calls"
+                " through, and the action does not test it first"
+            )
+        source = self.index.sources.get(path, b"")
+        if summary.auth and any(
+            (event.kind is Kind.AUTH or self.summaries.callee_auth(event))
+            and bypassed(source, endpoint.unit, event.span.start)
+            for event in summary.events
+        ):
+            return "the session is asked only when the caller sends no user of its own (`provided || getUser()`)"
         if summary.auth and summary.unguarded and self.summaries.late_auth(path, endpoint.unit.index) is None:
             return "the session is read, but nothing tests it: signed out, it runs anyway"
         if summary.auth and summary.unguarded:
@@ -491,7 +504,15 @@ class Inventory:
                     return self._protected(by, by_path, Via("body"))  # it calls the primitive itself
                 return self._protected(by, by_path, Via("dal", event.label, self.index.rel(callee_path)))
         # The function reads the session cookie and verifies it itself.
-        verify = next((event.label for event in summary.events if event.kind is Kind.VERIFY), None)
+        # (or hands it to a function of its own that verifies or looks it up)
+        verify = next(
+            (
+                event.label
+                for event in summary.events
+                if event.kind is Kind.VERIFY or self.summaries.verifier_call(event)
+            ),
+            None,
+        )
         return self._protected(verify, None, Via("body"))
 
     def _protected(self, by: str | None, by_path: Path | None, via: Via) -> Protection:

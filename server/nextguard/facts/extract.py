@@ -450,6 +450,9 @@ class _Builder:
         self.data = data
         self.tree = tree
         self.facts = FileFacts(path=path, lines=LineIndex(data))
+        # binding -> the names passed to the wrapper call it is made by, when no function is
+        # (`createSafeAction(Schema, handler)`): resolved once every binding of the module is known
+        self._wrapped_names: dict[str, list[str]] = {}
         # function start offset -> (kind, name, binding name, report span)
         self.unit_roles: dict[int, tuple[UnitKind, str | None, Span | None]] = {}
         self._async: dict[tuple[int, int], bool] = {}
@@ -494,6 +497,17 @@ class _Builder:
                 facts.bare_server_only.append(_span(node))
         if facts.first_statement is None and directives:
             facts.first_statement = _span(directives[0])
+        for name, passed in self._wrapped_names.items():
+            # `export const updateBoard = createSafeAction(UpdateBoard, handler)`: the binding runs
+            # the module's own function `handler`, as if it were written inline
+            binding = facts.bindings.get(name)
+            if binding is None or binding.body is not None:
+                continue
+            for other in passed:
+                held = facts.bindings.get(other)
+                if held is not None and other != name and held.body is not None and not held.chain_refs:
+                    binding.body = held.body
+                    break
         deep = deeper_than(root, MAX_DEPTH)
         if deep is not None:
             facts.too_deep = _span(deep)
@@ -657,6 +671,15 @@ class _Builder:
             else:
                 binding.init = chain_of(target.child_by_field_name("function"))
             binding.object_keys = _argument_object_keys(target)
+            if not functions and target.type == "call_expression":
+                arguments = target.child_by_field_name("arguments")
+                passed = [
+                    _text(inner)
+                    for argument in (arguments.named_children if arguments is not None else [])
+                    if (inner := unwrap(argument)) is not None and inner.type == "identifier"
+                ]
+                if passed:
+                    self._wrapped_names[name] = passed
             if functions:
                 body = functions[0]
                 self.unit_roles[body.start_byte] = ("function", name, name_span)
@@ -969,10 +992,15 @@ class _Builder:
         return found
 
     def local(self, unit: Unit, node: Node) -> Local | None:
-        binders = binders_of(node.child_by_field_name("name"))
+        assigned = node.type == "assignment_expression"
+        binders = binders_of(node.child_by_field_name("left" if assigned else "name"))
         if not binders:
             return None
-        value = node.child_by_field_name("value")
+        if assigned and any(param.name == binders[0].name for param in unit.params):
+            # a parameter given a fallback (`if (!userId) userId = user?.id`) still holds what the
+            # caller sent otherwise: it keeps what the parameter is
+            return None
+        value = node.child_by_field_name("right" if assigned else "value")
         inner = unwrap(value)
         awaited = False
         probe = value

@@ -71,7 +71,7 @@ class ActionMissingAuth(Rule):
             summary = summaries.unit(path, endpoint.unit.index)
             if not summary.unguarded:
                 continue
-            if endpoint.binding is not None and summaries.chain_auth(path, endpoint.binding):
+            if endpoint.binding is not None and summaries.chain_protects(path, endpoint.binding, endpoint.unit):
                 continue
             if summary.flow or vocab.AUTH_FLOW_ACTION_NAME.match(endpoint.name):
                 continue

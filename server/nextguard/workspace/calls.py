@@ -203,6 +203,10 @@ class CallClassifier:
             events.append(Event(Kind.FLOW, call.span, label))
         data = self._data_access(target, chain, call)
         if data is not None:
+            if not data and self._session_lookup(chain):
+                # reading the sessions table (by the cookie's token or its hash) verifies it: the
+                # check comes first, so a function that reads the cookie and looks it up is guarded
+                events.append(Event(Kind.VERIFY, call.span, label))
             events.append(Event(Kind.DATA, call.span, label, mutation=data))
             return events
         if self._effect(path, target, chain):
@@ -218,15 +222,18 @@ class CallClassifier:
                 events.append(Event(Kind.COOKIE, call.span, label))
             elif target.specifier == "next/navigation" and target.name in vocab.BAILOUT_CALLS:
                 events.append(Event(Kind.BAILOUT, call.span, label))
-        if (
-            scoped_client
-            or vocab.VERIFY_NAME.match(last)
-            or (len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and last in vocab.PRISMA_READS)
-        ):
+        # Supabase's `auth.getSession()` reads the cookie's session without verifying it (NG110).
+        unverified = last == "getSession" and chain[-2:-1] == ("auth",)
+        if scoped_client or (vocab.VERIFY_NAME.match(last) and not unverified) or self._session_lookup(chain):
             events.append(Event(Kind.VERIFY, call.span, label))
         if last in vocab.VALIDATION_CALLS and len(chain) >= 2:
             events.append(Event(Kind.VALIDATE, call.span, label))
         return events
+
+    @staticmethod
+    def _session_lookup(chain: tuple[str, ...]) -> bool:
+        """A read of the sessions table: `db.session.findUnique(…)`, `db.query.sessions.findFirst(…)`."""
+        return len(chain) >= 3 and chain[-2].lower() in ("session", "sessions") and chain[-1] in vocab.PRISMA_READS
 
     @staticmethod
     def _password_call(target: Target, last: str) -> bool:
@@ -245,7 +252,13 @@ class CallClassifier:
         if target.kind == "external":
             return self.effect_export(path, target.specifier, target.name)
         if target.kind == "binding" and target.path is not None and target.rest:
-            return not vocab.SDK_CONFIG_METHODS.match(chain[-1]) and self.sdk_client(target.path, target.name)
+            if vocab.SDK_CONFIG_METHODS.match(chain[-1]):
+                return False
+            if target.rest[0] == "()" and len(target.rest) >= 2:
+                # a client made by a factory of the project's own and used at once:
+                # `getResend().emails.send(…)`
+                return self.sdk_factory(target.path, target.name)
+            return self.sdk_client(target.path, target.name)
         return False
 
     def effect_export(self, path: Path, specifier: str, name: str) -> bool:
@@ -354,6 +367,38 @@ class CallClassifier:
             if len(call.chain) >= 2 and call.chain[0] in clients and not vocab.SDK_CONFIG_METHODS.match(call.chain[-1])
         }
 
+    def dynamic_imports(self, path: Path, unit: Unit) -> dict[int, list[Event]]:
+        """The events of the calls of ``unit`` (by index) made through names it takes from a
+        dynamic import (`const { cookies } = await import('next/headers'); cookies()`): they call
+        the module's export, not whatever the same name is at module level. Read per unit, as
+        ``local_effects`` is."""
+        names: dict[str, tuple[str, str | None]] = {}
+        for local in unit.locals:
+            if local.call is None:
+                continue
+            call = unit.calls[local.call]
+            if call.chain != ("",) or not call.string_arg:
+                continue
+            for binder in local.binders:
+                names[binder.name] = (call.string_arg, binder.path[0] if binder.path else None)
+        if not names:
+            return {}
+        found: dict[int, list[Event]] = {}
+        for position, call in enumerate(unit.calls):
+            if not call.chain or call.chain[0] not in names:
+                continue
+            specifier, export = names[call.chain[0]]
+            rest = call.chain[1:]
+            if export is None:  # the namespace: `mod.cookies()`
+                if not rest:
+                    continue
+                export, rest = rest[0], rest[1:]
+            target = self.index._target_from(
+                self.index._follow_import(path, specifier, export), rest, export, specifier
+            )
+            found[position] = self._classify(path, call, target)
+        return found
+
     def effect_event(self, call: Call) -> Event:
         return Event(Kind.EFFECT, call.span, label_of(call.chain), bool(vocab.GENERIC_MUTATION.match(call.chain[-1])))
 
@@ -398,6 +443,16 @@ class CallClassifier:
             # (`mongoose.set('strictQuery', true);`): records are read and written asynchronously.
             return None
         client = self.is_client(target)
+        if (
+            len(chain) >= 4
+            and chain[1] == "()"
+            and target.kind == "external"
+            and ModuleResolver.package_name(target.specifier) in vocab.DATA_PACKAGES
+            and target.name in vocab.CLIENT_FACTORIES
+            and last not in vocab.QUERY_BUILDERS
+        ):
+            # a client made and used in one expression: `getFirestore().collection('users').doc(id).get()`
+            return bool(vocab.GENERIC_MUTATION.match(last))
         if self._data_names and chain[0] in self._data_names and len(chain) >= 2:
             return bool(vocab.GENERIC_MUTATION.match(last))
         if target.rest == () and self._matches_module_entry(target, self._data_exports) and call.tagged:

@@ -20,15 +20,24 @@ import re
 
 from ..facts.extract import roots_of
 from ..facts.model import FileFacts, Local, Unit
-from .flow import SESSION, UnitFlow, refs_in
+from .flow import _BAIL, CLIENT_PARAMS, SESSION, UnitFlow, _matching, refs_in
 
 
-def soft_auth(facts: FileFacts, source: bytes, unit: Unit, flow: UnitFlow, start: int) -> bool:
-    """Whether the auth call starting at ``start`` (in ``unit``) is read without gating anything."""
+def soft_auth(
+    facts: FileFacts, source: bytes, unit: Unit, flow: UnitFlow, start: int, middleware: bool = False
+) -> bool:
+    """Whether the auth call starting at ``start`` (in ``unit``) is read without gating anything.
+    In action-client ``middleware``, handing the identity on to `next({ ctx: { user } })` is not
+    returning it to a caller that tests it: the action runs next, whatever it holds."""
     local = _local_at(unit, start)
     if local is None:
         return False  # `if (!(await auth()))`, a bare statement: other rules judge those
+    if bypassed(source, unit, start):
+        return True  # `providedUser || (await getUser())`: the caller's own value skips the check
     names = _derived(source, unit, local)
+    passed_on = [
+        call.args_span for call in unit.calls if middleware and call.chain == ("next",) and call.args_span is not None
+    ]
     conditions = [
         (facts.refs[p].cond, facts.refs[p].cond_end)
         for p in refs_in(facts, local.span.end, unit.span.end)
@@ -36,6 +45,8 @@ def soft_auth(facts: FileFacts, source: bytes, unit: Unit, flow: UnitFlow, start
     ]
     for position in refs_in(facts, local.span.end, unit.span.end, names):
         ref = facts.refs[position]
+        if any(args.start <= ref.span.start < args.end for args in passed_on) and (ref.member is None or ref.optional):
+            continue  # `next({ ctx: { user, userId: user?.id } })`
         if ref.argument and not _logged(unit, ref.span.start):
             return False
         if ref.returned and ref.member is None:
@@ -52,6 +63,57 @@ def soft_auth(facts: FileFacts, source: bytes, unit: Unit, flow: UnitFlow, start
             if SESSION in flow.tags_of(pair.text) and set(roots_of(pair.text.encode())) & set(names):
                 return False
     return True
+
+
+_CONTEXT = frozenset({"ctx", "context"})
+
+
+def context_gate(source: bytes, unit: Unit, end: int) -> bool:
+    """Whether ``unit`` — the body an action client runs after middleware that only *reads* the
+    identity into its context (`next({ ctx: { user, userId: user?.id ?? null } })`) — tests that
+    identity for absence and bails out before ``end`` (its first data access):
+    `if (!ctx.userId) throw new UnauthorizedError()`. The test of its own is the gate then."""
+    names: set[str] = set()
+    for binder in unit.params:
+        top = binder.path[0] if binder.path else binder.name
+        # the builders hand the context over as `{ ctx }` (next-safe-action, zsa) or as a second
+        # argument (`(input, ctx) => …` of hand-written ones)
+        if top in _CONTEXT or (binder.index >= 1 and not binder.path and top not in CLIENT_PARAMS):
+            names.add(binder.name)
+    for local in unit.locals:  # `const userId = ctx.userId`
+        if (
+            local.init is not None
+            and local.init.end <= end
+            and set(roots_of(source[local.init.start : local.init.end])) & names
+        ):
+            names.update(binder.name for binder in local.binders)
+    if not names:
+        return False
+    for statement in unit.statements:
+        if statement.start >= end or not source.startswith(b"if", statement.start):
+            continue
+        open_at = source.find(b"(", statement.start, statement.end)
+        close_at = _matching(source, open_at, statement.end)
+        if open_at < 0 or close_at < 0:
+            continue
+        condition = source[open_at + 1 : close_at].decode("utf-8", "replace")
+        if any(_gates(condition, name) for name in names) and _BAIL.match(source, close_at + 1):
+            return True
+    return False
+
+
+_FALLBACK = re.compile(r"^\s*\(?\s*([A-Za-z_$][\w$]*)[\w$.?]*\s*(\|\||\?\?)")
+
+
+def bypassed(source: bytes, unit: Unit, start: int) -> bool:
+    """Whether the auth call starting at ``start`` is only the fallback of a parameter in the value
+    it is kept in (`const user = providedUser || (await getUser())`): whoever sends a user object
+    is that user, signed in or not."""
+    local = _local_at(unit, start)
+    if local is None or local.init is None:
+        return False
+    match = _FALLBACK.match(source[local.init.start : start].decode("utf-8", "replace"))
+    return match is not None and any(binder.name == match.group(1) for binder in unit.params)
 
 
 def _logged(unit: Unit, offset: int) -> bool:

@@ -25,7 +25,7 @@ from ..facts.model import Call, FileFacts, Unit
 from ..model import Span
 from .calls import Event, Kind
 from .discovery import read_json_object, read_workspace_text, workspace_files
-from .flow import SESSION, Access, UnitFlow, call_args, refs_in
+from .flow import _BAIL, SESSION, Access, UnitFlow, call_args, refs_in
 from .index import WorkspaceIndex
 
 _ID_LIKE = re.compile(r"(Id|_id|ID|Ids|_ids)$")
@@ -142,8 +142,42 @@ def scope_points(
         ref = facts.refs[position]
         if ref.test and ref.member in ROLE_MEMBERS:
             points.append(ref.cond)
+        elif ref.test and ref.cond >= 0 and ref.cond not in seen_conditions:
+            seen_conditions.add(ref.cond)
+            text = source[ref.cond : ref.cond_end].decode("utf-8", "replace")
+            if _identity_guard(text, flow) and _BAIL.match(source, _after_condition(source, ref.cond_end)):
+                points.append(ref.cond)
     points.sort()
     return points
+
+
+_DIFFERS = re.compile(r"^\s*\(?\s*(.+?)\s*!==?\s*(.+?)\s*\)?\s*$", re.DOTALL)
+
+
+def _identity_guard(condition: str, flow: UnitFlow) -> bool:
+    """Whether a condition fails the call when what the client sent is not the caller's own id:
+    `session.user.id !== userId` (alone or among `||` alternatives), so that past it the client's
+    value *is* the session's."""
+    for part in condition.split("||"):
+        if "&&" in part:
+            continue  # `userId && userId !== input.userId` goes on when nobody is signed in
+        match = _DIFFERS.match(part)
+        if match is None:
+            continue
+        left, right = flow.tags_of(match.group(1)), flow.tags_of(match.group(2))
+        if (SESSION in left and any(tag >= 0 for tag in right)) or (SESSION in right and any(tag >= 0 for tag in left)):
+            return True
+    return False
+
+
+def _after_condition(source: bytes, end: int) -> int:
+    """The offset after an `if`'s condition and its closing parenthesis."""
+    position = end
+    while position < len(source) and source[position] in b" \t\r\n)":
+        position += 1
+        if source[position - 1] == 41:  # `)`
+            break
+    return position
 
 
 def _strip_names(text: str, names: dict[str, int]) -> str:

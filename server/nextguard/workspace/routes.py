@@ -147,7 +147,8 @@ def secret_authenticated(index: WorkspaceIndex, summaries: Summaries, path: Path
                 return True  # a bearer token or an API key looked up, a signature checked
     for event in summary.events:
         if event.kind is Kind.VERIFY and not any(
-            other.span == event.span and (other.kind is Kind.AUTH or summaries.callee_auth(other))
+            other.span == event.span
+            and (other.kind is Kind.AUTH or other.kind is Kind.DATA or summaries.callee_auth(other))
             for other in summary.events
         ):
             return True  # `verifyUnsubscribeToken(token)`: a signed token, not a user session

@@ -24,8 +24,8 @@ from ..facts.model import Binding, FileFacts, Unit
 from ..facts.partial import Moves
 from ..model import Span
 from .calls import CallClassifier, Event, Kind, NameKey, UnitKey, label_of
-from .flow import UnitFlow, bails_on, returns_identity, unit_flow
-from .gating import soft_auth
+from .flow import SESSION, UnitFlow, bails_on, returns_identity, unit_flow
+from .gating import bypassed, context_gate, soft_auth
 from .index import WorkspaceIndex
 from .owner_schema import schema_owner_fields
 from .ownership import owner_keys, scope_points, unscoped_sites
@@ -48,6 +48,7 @@ class Summary:
     events: list[Event] = field(default_factory=list)
     enforces: bool = False  # throws or redirects itself when a check fails
     validates: bool = False
+    returns: bool = False  # hands a value back (a `return` of its own, an arrow's expression body)
     # solved along the call graph
     auth: bool = False
     data: bool = False
@@ -56,13 +57,16 @@ class Summary:
     flow: bool = False  # starts or ends a sign-in flow
     guards: bool = False  # enforces itself, or through the auth guard it calls (`verifySession()`)
     checks_owner: bool = False  # checks that a record belongs to the caller (see ``ownership``)
+    # reads the request credential (`cookies()`/`headers()`, or a helper of its own that reads and
+    # returns one: `getSessionToken()`) and, when ``returns``, hands it on
+    credential: bool = False
     # Parameters that reach an update/delete — or a returned single-record read — that nothing
     # scopes to the session user: parameter -> (only reads?, the trail to the access).
     unscoped: dict[int, tuple[bool, tuple[Step, ...]]] = field(default_factory=dict)
 
     def reset(self) -> None:
         self.auth = self.data = self.mutates = self.unguarded = self.flow = False
-        self.guards = self.checks_owner = False
+        self.guards = self.checks_owner = self.credential = False
         self.unscoped = {}
 
 
@@ -82,6 +86,7 @@ def _solved(summary: Summary) -> tuple[object, ...]:
         summary.flow,
         summary.guards,
         summary.checks_owner,
+        summary.credential,
         tuple(sorted(summary.unscoped.items())),
     )
 
@@ -109,6 +114,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
         events=events,
         enforces=summary.enforces,
         validates=summary.validates,
+        returns=summary.returns,
         auth=summary.auth,
         data=summary.data,
         mutates=summary.mutates,
@@ -116,6 +122,7 @@ def _shift(summary: Summary, path: Path, moves: Moves) -> Summary | None:
         flow=summary.flow,
         guards=summary.guards,
         checks_owner=summary.checks_owner,
+        credential=summary.credential,
         unscoped=unscoped,
     )
 
@@ -157,8 +164,72 @@ class Summaries:
         """Whether what ``binding`` is wrapped in authenticates before its body runs."""
         return self._chain_auth(path, binding)
 
+    def chain_protects(self, path: Path, binding: Binding, unit: Unit) -> bool:
+        """Whether what ``binding`` is wrapped in protects its body ``unit``: it authenticates and
+        stops the call when nobody is signed in, or it only reads the identity into the context
+        (a middleware that passes a nullable user on) and the body tests it before touching data."""
+        if not self._chain_auth(path, binding):
+            return False
+        if not self.chain_soft(path, binding):
+            return True
+        trail = self.trail(path, unit.index)
+        end = trail[0].span.start if trail else unit.span.end
+        if context_gate(self.index.sources.get(path, b""), unit, end):
+            return True
+        # a query filtered by the context's user scopes to it: it only forgot the test (as NG103
+        # says of a session read that filters a query)
+        flow = self.flow(path, unit.index)
+        return any(SESSION in flow.tags_of(pair.text) for access in flow.accesses for pair in access.filters or ())
+
+    def chain_soft(self, path: Path, binding: Binding, seen: set[NameKey] | None = None) -> bool:
+        """Whether what ``binding`` is wrapped in authenticates only through middleware that reads
+        the identity without gating anything (`const user = await getUser(); return next({ ctx: {
+        user } })`): signed out, the action runs anyway, with a null user in its context."""
+        seen = set() if seen is None else seen
+        seen.add((path, binding.name))
+        soft = False
+        units = list(binding.chain_units)
+        if binding.body is not None and binding.init and binding.init[-1] == "use":
+            units.append(binding.body)  # `baseClient.use(async ({ next }) => …)`: the middleware
+        for index in units:
+            summary = self.units.get((path, index))
+            if summary is None or not summary.auth:
+                continue
+            if not self._unit_soft(path, index):
+                return False
+            soft = True
+        for ref in binding.chain_refs:
+            target = self.index.target(path, ref)
+            if target.kind == "binding" and target.path is not None:
+                if not self._binding_auth.get((target.path, target.name), False):
+                    continue
+                if (target.path, target.name) in seen:
+                    continue  # `client.schema(…).action(fn)` names the client twice
+                wrapper = self.index.binding_in(target.path, target.name)
+                if wrapper is None or not self.chain_soft(target.path, wrapper, seen):
+                    return False
+                soft = True
+            elif self.classifier.is_auth(target, ref):
+                return False
+        return soft
+
+    def _unit_soft(self, path: Path, index: int) -> bool:
+        """Whether every auth call of a unit that authenticates is read without gating anything."""
+        found = False
+        for event in self.units[(path, index)].events:
+            if event.kind is Kind.AUTH or (event.kind is Kind.CALL and self.callee_auth(event)):
+                if not self.soft_auth(path, index, event, middleware=True):
+                    return False
+                found = True
+        return found
+
     def callee_auth(self, event: Event) -> bool:
         return event.callee is not None and self._binding_auth.get(event.callee, False)
+
+    def verifier_call(self, event: Event) -> bool:
+        """Whether ``event`` calls a function of the project's own that verifies or looks up what it
+        is given."""
+        return self._verifier_call(event)
 
     def names_of_unit(self, path: Path, index: int) -> set[NameKey]:
         """The module-level names (bindings, members) whose function unit ``index`` is."""
@@ -438,8 +509,9 @@ class Summaries:
                 summary.events = list(was.events)  # classified before, at other offsets
             else:
                 through_clients = self.classifier.local_effects(path, unit)
+                imported = self.classifier.dynamic_imports(path, unit)
                 for position, call in enumerate(unit.calls):
-                    found = classify(path, call)
+                    found = imported[position] if position in imported else classify(path, call)
                     if position in through_clients and not any(
                         e.kind is Kind.DATA or e.kind is Kind.EFFECT for e in found
                     ):
@@ -447,6 +519,7 @@ class Summaries:
                     summary.events.extend(found)
             summary.enforces = unit.throws > 0 or any(e.kind is Kind.BAILOUT for e in summary.events)
             summary.validates = any(e.kind is Kind.VALIDATE for e in summary.events)
+            summary.returns = bool(unit.returns)
             self.units[key] = summary
             for event in summary.events:
                 if event.kind is Kind.CALL and event.callee is not None:
@@ -552,15 +625,39 @@ class Summaries:
             return index is not None and self.units[(path, index)].auth
         return self._chain_auth(path, binding) or (binding.body is not None and self.units[(path, binding.body)].auth)
 
+    def _credential_call(self, event: Event) -> bool:
+        """A call to a function of the project's own that reads the request credential and hands
+        it back (`getSessionToken()` returning the session cookie's value)."""
+        if event.kind is not Kind.CALL:
+            return False
+        callee = self._callee_summary(event)
+        return callee is not None and callee.credential and callee.returns and not callee.auth
+
+    def _verifier_call(self, event: Event) -> bool:
+        """A call to a function of the project's own that verifies or looks up what it is given
+        (`validateSessionToken(token)`: hashes it and finds the session row)."""
+        if event.kind is not Kind.CALL:
+            return False
+        callee = self._callee_summary(event)
+        return (
+            callee is not None
+            and not callee.credential
+            and not callee.auth
+            and any(e.kind is Kind.VERIFY for e in callee.events)
+        )
+
     def _unit_auth(self, summary: Summary) -> bool:
         cookie = verify = False
         for event in summary.events:
             if event.kind is Kind.AUTH or (event.kind is Kind.CALL and self.callee_auth(event)):
                 return True
-            cookie = cookie or event.kind is Kind.COOKIE
-            verify = verify or event.kind is Kind.VERIFY
-        # A function of the project's own that reads the session cookie (or a header) and verifies
-        # or decrypts it is an auth primitive, as the DAL pattern's `verifySession()` is.
+            cookie = cookie or event.kind is Kind.COOKIE or self._credential_call(event)
+            verify = verify or event.kind is Kind.VERIFY or self._verifier_call(event)
+        summary.credential = cookie
+        # A function of the project's own that reads the session cookie (or a header), directly or
+        # through a helper that returns it, and verifies, decrypts or looks it up is an auth
+        # primitive, as the DAL pattern's `verifySession()` and the own-sessions pattern's
+        # `validateRequest()` are.
         return cookie and verify
 
     def _pass_auth(self, units: set[UnitKey], names: set[NameKey]) -> None:
@@ -569,7 +666,14 @@ class Summaries:
             node = work.pop()
             if isinstance(node[1], int):
                 summary = self.units.get((node[0], node[1]))
-                if summary is None or summary.auth or not self._unit_auth(summary):
+                if summary is None or summary.auth:
+                    continue
+                credential = summary.credential
+                if not self._unit_auth(summary):
+                    if summary.credential != credential:
+                        # its callers may now read the credential through it
+                        for unit_name in self._unit_names.get((node[0], node[1]), ()):
+                            work.extend(self._callers.get(unit_name, ()))
                     continue
                 summary.auth = True
             else:
@@ -759,9 +863,13 @@ class Summaries:
                 return next(iter(callee.unscoped.values()))[1]
         return ()
 
-    def soft_auth(self, path: Path, index: int, event: Event) -> bool:
+    def soft_auth(self, path: Path, index: int, event: Event, middleware: bool = False) -> bool:
         """Whether an auth call of unit ``index`` is read without gating anything (see ``gating``):
         it does not protect what follows it."""
+        facts = self.index.modules[path]
+        source = self.index.sources.get(path, b"")
+        if bypassed(source, facts.units[index], event.span.start):
+            return True
         if event.kind is Kind.AUTH:
             if not event.nullable or event.label.endswith("protect"):
                 return False  # a primitive that enforces itself, or one we know nothing of
@@ -769,18 +877,17 @@ class Summaries:
             callee = self._callee_summary(event)
             if callee is None or callee.guards:
                 return False
-        facts = self.index.modules[path]
         flow = self.flow(path, index)
-        return soft_auth(facts, self.index.sources.get(path, b""), facts.units[index], flow, event.span.start)
+        return soft_auth(facts, source, facts.units[index], flow, event.span.start, middleware)
 
     def _first_unguarded(
         self, path: Path, index: int, summary: Summary, settled: bool = True
     ) -> tuple[Step, ...] | None:
         cookie = False
         for event in summary.events:
-            if event.kind is Kind.COOKIE:
+            if event.kind is Kind.COOKIE or self._credential_call(event):
                 cookie = True
-            elif event.kind is Kind.VERIFY and cookie:
+            elif (event.kind is Kind.VERIFY or self._verifier_call(event)) and cookie:
                 return None  # it reads the session cookie and verifies it itself: an auth check
             if event.kind is Kind.AUTH:
                 if self.soft_auth(path, index, event):

@@ -168,7 +168,15 @@ CLIENT_FACTORIES = frozenset(
         "createClient",
         "createServerClient",
         "model",
+        "getFirestore",
+        "getDatabase",
     }
+)
+# Links of a document-store query that only say where to look (`.collection('users').doc(id)`,
+# `.where(…).orderBy(…)`): the access is the call that ends the chain (`.get()`, `.update(…)`).
+QUERY_BUILDERS = frozenset(
+    {"collection", "collectionGroup", "doc", "where", "orderBy", "limit", "limitToLast", "offset", "startAt"}
+    | {"startAfter", "endAt", "endBefore", "select", "child", "ref", "orderByChild", "equalTo"}
 )
 # Names that, as the object of a model call, mean a database client even when nothing resolves
 # (`tx` in a transaction callback, `ctx.db` in a tRPC procedure).
@@ -422,6 +430,18 @@ PURE_PACKAGES = frozenset(
         "arctic",
         "jose",
         "jsonwebtoken",
+        # logging, error tracking and tracing: the app's own diagnostics, not data it keeps or
+        # a service acting for the caller
+        "@google-cloud/logging",
+        "@google-cloud/logging-winston",
+        "pino",
+        "pino-pretty",
+        "winston",
+        "log4js",
+        "bunyan",
+        "consola",
+        "next-axiom",
+        "dd-trace",
         # model providers: a handle to a model, the effect is the `ai` call that uses it
         "@ai-sdk/openai",
         "@ai-sdk/anthropic",
@@ -485,4 +505,17 @@ def pure_package(package: str) -> bool:
         return True
     if package in PURE_PACKAGES or package in DATA_PACKAGES:
         return True
-    return package.startswith(("@types/", "@radix-ui/", "@tiptap/", "prosemirror-", "@react-email/"))
+    return package.startswith(
+        (
+            "@types/",
+            "@radix-ui/",
+            "@tiptap/",
+            "prosemirror-",
+            "@react-email/",
+            # error tracking, tracing and log shipping (see the logging packages above)
+            "@sentry/",
+            "@opentelemetry/",
+            "@axiomhq/",
+            "@logtail/",
+        )
+    )

@@ -30,6 +30,8 @@
 
 ; Variable declarators inside functions: what a local name holds (`const session = await auth()`).
 (variable_declarator) @local
+; ... and a statement that assigns one later (`let board; … board = await db.board.update(…)`).
+(expression_statement (assignment_expression left: (identifier) right: (_)) @local)
 
 ; What decides a branch, and what is returned: a read of a local inside one is tested / returned.
 (if_statement condition: (_) @cond)
