@@ -44,7 +44,6 @@ inside the workspace changes its parent's mtime, so that first run stores no rep
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import hmac
 import json
@@ -66,7 +65,16 @@ from . import __version__
 from .facts.model import FileFacts
 from .model import Notice, Report
 from .report_codec import decode_report, encode_notice, encode_report
-from .safefs import TooLarge, UnsafeFile, is_symlink, private_directory, read_bounded, write_atomic
+from .safefs import (
+    TooLarge,
+    UnsafeFile,
+    is_symlink,
+    open_bounded,
+    private_directory,
+    read_bounded,
+    read_up_to,
+    write_atomic,
+)
 
 CACHE_DIR_NAME = ".nextguard_cache"  # the conventional place for ``--cache-dir`` in a workspace
 CACHE_HOME_ENV = "NEXTGUARD_CACHE_HOME"
@@ -222,18 +230,6 @@ class _NotOurs(ValueError):
 _FORGED = "its signature does not verify (not written by your nextguard for this workspace)"
 
 
-def _read_up_to(descriptor: int, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    remaining = limit
-    while remaining > 0:
-        chunk = os.read(descriptor, min(remaining, 1 << 20))
-        if not chunk:
-            break
-        chunks.append(chunk)
-        remaining -= len(chunk)
-    return b"".join(chunks)
-
-
 def _cache_off(error: OSError, fallback: Path) -> Notice:
     where = Path(error.filename) if isinstance(error.filename, str) else fallback
     reason = error.reason if isinstance(error, UnsafeFile) else (error.strerror or str(error))
@@ -284,23 +280,11 @@ class Store:
         return None
 
     def _read_signed(self, path: Path, magic: bytes) -> bytes:
-        # safefs.read_bounded's rules (no symlink, no FIFO or device, a size limit), on a
-        # descriptor kept open: a large pack's signature is checked while streaming it, before it
-        # is held in memory, so a forged one costs no more memory than a small one.
-        flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-        try:
-            descriptor = os.open(path, flags)
-        except OSError as error:
-            if error.errno == errno.ELOOP:
-                raise UnsafeFile(path, "is a symbolic link; not followed", errno.ELOOP) from None
-            raise
-        try:
-            info = os.fstat(descriptor)
-            if not stat_module.S_ISREG(info.st_mode):
-                raise UnsafeFile(path, "is not a regular file")
-            if info.st_size > _PACK_LIMIT:
-                raise TooLarge(path, info.st_size, _PACK_LIMIT)
-            head = _read_up_to(descriptor, len(magic) + _MAC)
+        # safefs's rules (no symlink, no FIFO or device, a size limit), on a descriptor kept open:
+        # a large pack's signature is checked while streaming it, before it is held in memory,
+        # so a forged one costs no more memory than a small one.
+        with open_bounded(path, _PACK_LIMIT, follow_symlinks=False) as (descriptor, info):
+            head = read_up_to(descriptor, len(magic) + _MAC)
             if len(head) < len(magic) + _MAC or head[: len(magic)] != magic:
                 raise _NotOurs("not a cache file of this nextguard version")
             signature = head[len(magic) :]
@@ -311,9 +295,7 @@ class Store:
                 if not hmac.compare_digest(signer.digest(), signature):
                     raise _NotOurs(_FORGED)
                 os.lseek(descriptor, len(head), os.SEEK_SET)
-            payload = _read_up_to(descriptor, _PACK_LIMIT + 1)
-        finally:
-            os.close(descriptor)
+            payload = read_up_to(descriptor, _PACK_LIMIT + 1)
         if len(payload) > _PACK_LIMIT:
             raise TooLarge(path, len(payload), _PACK_LIMIT)
         # Checked (again) on what is kept: the bytes used are the bytes signed.

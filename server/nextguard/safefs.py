@@ -20,7 +20,8 @@ import errno
 import os
 import stat
 import tempfile
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
@@ -42,14 +43,18 @@ class TooLarge(UnsafeFile):
         self.limit = limit
 
 
-def read_bounded(path: os.PathLike[str] | str, limit: int, *, follow_symlinks: bool = True) -> bytes:
-    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+@contextmanager
+def open_bounded(
+    path: os.PathLike[str] | str, limit: int, *, follow_symlinks: bool = True
+) -> Iterator[tuple[int, os.stat_result]]:
+    """A read-only descriptor of the regular file at ``path``, with its stat, closed on leaving.
 
-    Raises ``TooLarge`` past the limit, ``UnsafeFile`` for anything that is not a regular file (a
-    FIFO is opened without blocking and never read), and ``OSError`` as ``open`` does."""
+    Raises ``TooLarge`` when the file is already over ``limit`` bytes, ``UnsafeFile`` for anything
+    that is not a regular file (a FIFO is opened without blocking and never read) and, without
+    ``follow_symlinks``, for a symlink; ``OSError`` as ``open`` does."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
     if not follow_symlinks:
-        flags |= os.O_NOFOLLOW
+        flags |= getattr(os, "O_NOFOLLOW", 0)
     try:
         descriptor = os.open(path, flags)
     except OSError as error:
@@ -62,17 +67,32 @@ def read_bounded(path: os.PathLike[str] | str, limit: int, *, follow_symlinks: b
             raise UnsafeFile(path, "is not a regular file")
         if info.st_size > limit:
             raise TooLarge(path, info.st_size, limit)
-        chunks: list[bytes] = []
-        remaining = limit + 1
-        while remaining > 0:
-            chunk = os.read(descriptor, min(remaining, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
+        yield descriptor, info
     finally:
         os.close(descriptor)
-    data = b"".join(chunks)
+
+
+def read_up_to(descriptor: int, count: int) -> bytes:
+    """At most ``count`` bytes from ``descriptor`` (fewer only at the end of the file): a file can
+    grow after its stat, so what is read is bounded by the reader, not by the size seen."""
+    chunks: list[bytes] = []
+    remaining = count
+    while remaining > 0:
+        chunk = os.read(descriptor, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_bounded(path: os.PathLike[str] | str, limit: int, *, follow_symlinks: bool = True) -> bytes:
+    """The bytes of the regular file at ``path``, at most ``limit`` of them.
+
+    Raises ``TooLarge`` past the limit, ``UnsafeFile`` for anything that is not a regular file (a
+    FIFO is opened without blocking and never read), and ``OSError`` as ``open`` does."""
+    with open_bounded(path, limit, follow_symlinks=follow_symlinks) as (descriptor, _):
+        data = read_up_to(descriptor, limit + 1)
     if len(data) > limit:
         raise TooLarge(path, len(data), limit)
     return data
@@ -167,8 +187,10 @@ __all__ = [
     "TooLarge",
     "UnsafeFile",
     "is_symlink",
+    "open_bounded",
     "private_directory",
     "read_bounded",
     "read_text_bounded",
+    "read_up_to",
     "write_atomic",
 ]
