@@ -134,27 +134,36 @@ class CallClassifier:
             return self.binding_is_client(target.path, target.name)
         return False
 
+    def _made_by(self, path: Path, name: str) -> tuple[tuple[str, ...], Target] | None:
+        """For a module-level value made by a call or `new` (`const db = drizzle(url)`,
+        `new Resend(key)`): its initialiser's chain and what the chain's root names."""
+        binding = self.index.binding_in(path, name)
+        if binding is None or binding.body is not None or not binding.init:
+            return None
+        init = binding.init
+        constructor = init[1:] if init[0] == "new" else init
+        if not constructor:
+            return None
+        return init, self.index.target(path, (constructor[0],))
+
     def binding_is_client(self, path: Path, name: str) -> bool:
         key = (path, name)
         cached = self._client_cache.get(key)
         if cached is not None:
             return cached
         self._client_cache[key] = False  # cycles are not clients
-        binding = self.index.binding_in(path, name)
+        made = self._made_by(path, name)
         result = False
-        if binding is not None and binding.body is None and binding.init:
-            init = binding.init
-            constructor = init[1:] if init[0] == "new" else init
-            if constructor:
-                origin = self.index.target(path, (constructor[0],))
-                if origin.kind == "external":
-                    result = ModuleResolver.package_name(origin.specifier) in vocab.DATA_PACKAGES and (
-                        origin.name in vocab.CLIENT_FACTORIES or origin.name in vocab.CLIENT_EXPORTS
-                    )
-                elif origin.kind == "binding" and origin.path is not None:
-                    result = self.binding_is_client(origin.path, origin.name)
-                if not result and init[0] == "new" and constructor[-1] == "PrismaClient":
-                    result = True
+        if made is not None:
+            init, origin = made
+            if origin.kind == "external":
+                result = ModuleResolver.package_name(origin.specifier) in vocab.DATA_PACKAGES and (
+                    origin.name in vocab.CLIENT_FACTORIES or origin.name in vocab.CLIENT_EXPORTS
+                )
+            elif origin.kind == "binding" and origin.path is not None:
+                result = self.binding_is_client(origin.path, origin.name)
+            if not result and init[0] == "new" and init[-1] == "PrismaClient":
+                result = True
         if not result and self._matches_module_entry(Target("binding", path, name, ()), self._data_exports):
             result = True
         self._client_cache[key] = result
@@ -283,19 +292,16 @@ class CallClassifier:
         if cached is not None:
             return cached
         self._client_cache[key] = False
-        binding = self.index.binding_in(path, name)
+        made = self._made_by(path, name)
         result = False
-        if binding is not None and binding.body is None and binding.init:
-            init = binding.init
-            constructor = init[1:] if init[0] == "new" else init
-            if constructor:
-                origin = self.index.target(path, (constructor[0],))
-                if origin.kind == "external":
-                    result = self.effect_export(path, origin.specifier, origin.name) or (
-                        init[0] == "new" and self._sdk_class(path, origin)
-                    )
-                elif origin.kind == "binding" and origin.path is not None:
-                    result = self.sdk_client(origin.path, origin.name)
+        if made is not None:
+            init, origin = made
+            if origin.kind == "external":
+                result = self.effect_export(path, origin.specifier, origin.name) or (
+                    init[0] == "new" and self._sdk_class(path, origin)
+                )
+            elif origin.kind == "binding" and origin.path is not None:
+                result = self.sdk_client(origin.path, origin.name)
         self._client_cache[key] = result
         return result
 
