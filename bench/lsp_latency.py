@@ -564,7 +564,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     """Where one keystroke's time goes, in process and without a profiler: the same steps the
     server's analysis thread takes for an edit of the big actions file and of the DAL."""
     from nextguard.config import config_from_mapping
-    from nextguard.engine import Workspace
+    from nextguard.engine import LiveWorkspace
     from nextguard.facts.extract import extract
     from nextguard.facts.partial import reextract_moving
     from nextguard.lsp.convert import DiagnosticMemo
@@ -572,7 +572,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
     from nextguard.syntax.document import Document, TextChange, TextLines
 
     settings = {"rules": {rule.code: "off" for rule in RULES if rule.code not in only}} if only else {}
-    workspace = Workspace(root, config_from_mapping(settings, None))
+    workspace = LiveWorkspace(root, config_from_mapping(settings, None))
     workspace.index()
     # The server's garbage-collection policy after indexing (lsp/indexing.py `_index`).
     import gc
@@ -624,7 +624,7 @@ def breakdown(root: Path, only: list[str] | None, rounds: int = 20) -> dict[str,
             document.apply([change], k + 2)
             tree = document.tree
             t1 = time.perf_counter()
-            # What ``Workspace.update`` does with the tree: the edited statement extracted again,
+            # What ``LiveWorkspace.update`` does with the tree: the edited statement extracted again,
             # the units after it moved (their summaries too).
             previous = workspace.facts(path)
             found = None
@@ -747,7 +747,7 @@ def render_run(report: dict[str, Any], run: dict[str, Any]) -> list[str]:
     if parts:
         stages = ["parse", "extract", "analysis.update", "findings", "lsp"]
         lines += [
-            "Where a keystroke goes (in process, median ms; `extract` + `analysis.update` = `Workspace.update`;",
+            "Where a keystroke goes (in process, median ms; `extract` + `analysis.update` = `LiveWorkspace.update`;",
             "`findings` = `run_rules` for the file published, for a DAL edit the big actions file; `lsp` = findings →",
             "diagnostics; `CPU` = the thread's CPU time for all of it, median / p99; less noisy when busy):",
             "",

@@ -3,7 +3,7 @@
 Each example opens a real fixture file as a ``Document`` (the way the server does), applies a
 random sequence of LSP content changes — inserts, deletes and replacements that span lines, with
 multi-byte and astral characters, CRLF and lone CR line breaks — and after every step hands the
-text and the kept tree to ``Workspace.update``, recomputing findings only for the files it
+text and the kept tree to ``LiveWorkspace.update``, recomputing findings only for the files it
 reports dirty, exactly as the server does. After every step it asserts that:
 
 - the text equals the reference result of the same edits applied to a Python string, with
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from tree_sitter import Node, Tree
 
 from nextguard.analysis import Analysis
-from nextguard.engine import Workspace, run_rules
+from nextguard.engine import LiveWorkspace, run_rules
 from nextguard.facts.extract import extract
 from nextguard.facts.model import FileFacts
 from nextguard.model import Finding, Notice
@@ -130,7 +130,7 @@ def facts_fields(facts: FileFacts) -> dict[str, object]:
     return {f.name: getattr(facts, f.name) for f in dataclasses.fields(facts) if f.name not in skip}
 
 
-def fresh_findings(workspace: Workspace, texts: dict[Path, bytes]) -> dict[Path, list[Finding]]:
+def fresh_findings(workspace: LiveWorkspace, texts: dict[Path, bytes]) -> dict[Path, list[Finding]]:
     modules = {path: extract(path, data, parse(path, data)) for path, data in texts.items()}
     analysis = Analysis(WorkspaceIndex(workspace.root, workspace.config, modules, dict(texts)))
     notices: list[Notice] = []
@@ -159,7 +159,7 @@ def test_incremental_path_equals_a_fresh_start(
 ) -> None:
     root = workspaces[target[0]]
     path = root / target[1]
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     texts = {p: workspace.source(p) or b"" for p in workspace.files}
     findings = {p: workspace.findings(p) for p in workspace.files}
@@ -185,7 +185,7 @@ def test_incremental_path_equals_a_fresh_start(
 
 
 def check_step(
-    workspace: Workspace,
+    workspace: LiveWorkspace,
     path: Path,
     document: Document,
     text: str,

@@ -1,4 +1,4 @@
-"""The live Workspace, updated one file at a time, must agree with a fresh analysis of the same
+"""The live LiveWorkspace, updated one file at a time, must agree with a fresh analysis of the same
 text. Edits that matter are the ones that move auth or data across files: removing a DAL's auth
 check, renaming an export, deleting and re-creating a module."""
 
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from nextguard.engine import Workspace, analyze, incremental
+from nextguard.engine import LiveWorkspace, analyze, incremental
 from nextguard.facts.partial import common_ends
 from nextguard.model import Finding
 from nextguard.syntax.document import Document
@@ -36,7 +36,7 @@ def _key(findings: list[Finding]) -> set[tuple[str, str, int, int, str]]:
     return {(f.code, f.path.name, f.span.start, f.span.end, f.message) for f in findings}
 
 
-def _live(workspace: Workspace) -> set[tuple[str, str, int, int, str]]:
+def _live(workspace: LiveWorkspace) -> set[tuple[str, str, int, int, str]]:
     # With reuse: what the language server shows (kept findings of untouched statements).
     found: list[Finding] = []
     for path in workspace.files:
@@ -64,7 +64,7 @@ def test_updates_match_a_fresh_analysis(case: str, tmp_path: Path) -> None:
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     assert _live(workspace) == _fresh(root)
     sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
@@ -95,7 +95,7 @@ def test_an_export_that_reappears_is_seen_by_files_classified_while_it_was_gone(
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / "ng101/transitive-dal", root)
     root = root.resolve()
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     before = _live(workspace)
     assert any(code == "NG101" for code, *_ in before)
@@ -156,7 +156,7 @@ def test_findings_kept_for_files_an_update_does_not_dirty_stay_right(
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     kept = {path: workspace.findings(path) for path in workspace.files}
     rng = random.Random(case)
@@ -193,7 +193,7 @@ def test_a_keystroke_in_one_action_keeps_the_actions_before_it(tmp_path: Path) -
     )
     target.write_text(body, encoding="utf-8")
     (root / "app" / "db.ts").write_text("export const db: any = {};\n", encoding="utf-8")
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     at = body.rindex("delete")
     text = body
@@ -222,7 +222,7 @@ def test_fixes_after_edits_match_a_fresh_analysis(case: str, tmp_path: Path) -> 
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     rng = random.Random(case)
     sources = sorted(p for p in root.rglob("*") if p.suffix in SOURCE_SUFFIXES and "node_modules" not in p.parts)
@@ -290,7 +290,7 @@ def test_findings_of_functions_a_keystroke_did_not_touch_are_kept_right(
         "import { resend } from '@/lib/mail';",
     )
     path.write_text(text + MORE_ACTIONS, encoding="utf-8")
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     workspace.findings(path, reuse=True)
     partial: list[int] = []  # statements checked again, when some were kept

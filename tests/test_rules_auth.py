@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nextguard.cli.main import main
-from nextguard.engine import Workspace, analyze
+from nextguard.engine import LiveWorkspace, analyze
 from nextguard.facts.extract import extract
 from nextguard.facts.model import FileFacts
 from nextguard.rules.base import SECTIONS
@@ -183,7 +183,7 @@ def test_layout_and_page_carry_each_other_as_related() -> None:
 # -- incremental updates -------------------------------------------------------------------------
 
 
-def _key(workspace: Workspace) -> set[tuple[str, str, int, str]]:
+def _key(workspace: LiveWorkspace) -> set[tuple[str, str, int, str]]:
     found = set()
     for path in workspace.files:
         for f in workspace.findings(path):
@@ -203,7 +203,7 @@ def test_edits_that_move_auth_or_ownership_match_a_fresh_analysis(case: str, tmp
     root = tmp_path / "ws"
     shutil.copytree(FIXTURES / case, root)
     root = root.resolve()
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     assert _key(workspace) == _fresh(root)
     variants = [

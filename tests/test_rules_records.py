@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nextguard.cli.main import main
-from nextguard.engine import Workspace, analyze
+from nextguard.engine import LiveWorkspace, analyze
 from nextguard.facts.extract import extract
 from nextguard.facts.model import FileFacts
 from nextguard.rules.base import SECTIONS
@@ -63,7 +63,7 @@ def test_secret_names() -> None:
 
 
 def test_usage_of_form_actions_and_read_fields() -> None:
-    workspace = Workspace(FIXTURES / "ng201/prisma-actions")
+    workspace = LiveWorkspace(FIXTURES / "ng201/prisma-actions")
     workspace.index()
     analysis = workspace.analysis
     actions = workspace.root / "app/posts/actions.ts"

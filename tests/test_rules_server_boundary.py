@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from nextguard.cli.main import main
-from nextguard.engine import Workspace, analyze
+from nextguard.engine import LiveWorkspace, analyze
 from nextguard.fixes.edits import apply_edits
 from nextguard.model import Finding
 from nextguard.rules.base import SECTIONS
@@ -72,7 +72,7 @@ def test_the_chain_stops_at_a_use_server_module(tmp_path: Path) -> None:
 
 def test_dropping_the_data_access_clears_the_client_finding_incrementally(tmp_path: Path) -> None:
     root = copy_case("ng204/client-imports-dal", tmp_path)
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     client, format_module = root / "components/note-card.tsx", root / "lib/format.ts"
     assert [f.code for f in workspace.findings(client)] == ["NG204"]
@@ -248,7 +248,7 @@ def test_explain_prints_every_section(code: str, capsys: pytest.CaptureFixture[s
 
 def test_reachability_is_computed_once_per_analysis_and_again_after_an_update(tmp_path: Path) -> None:
     root = copy_case("ng204/client-imports-dal", tmp_path)
-    workspace = Workspace(root)
+    workspace = LiveWorkspace(root)
     workspace.index()
     for path in workspace.files:
         workspace.findings(path)

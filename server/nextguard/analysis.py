@@ -120,7 +120,7 @@ class Analysis:
     def focused(self, path: Path, spans: list[Span]) -> Iterator[None]:
         """For the ``with`` block: ``endpoints`` and ``units`` of ``path`` give only the functions
         that start in one of ``spans`` — the statements an edit touched — so ``per_function`` rules
-        check those alone (``engine.Workspace.rule_findings`` keeps the rest of their findings)."""
+        check those alone (``engine.LiveWorkspace.rule_findings`` keeps the rest of their findings)."""
         self._focus = (path, spans)
         try:
             yield
@@ -140,7 +140,7 @@ class Analysis:
     def units(self, path: Path, module: bool = False) -> list[Unit]:
         """The functions of a file (with ``module``, the module level first), in source order.
         Under a focus the module level is read whole: what it finds outside the focus is dropped
-        (``engine.Workspace.rule_findings``)."""
+        (``engine.LiveWorkspace.rule_findings``)."""
         everything = self.index.modules[path].units
         units = everything if module else everything[1:]
         focus = self._focus

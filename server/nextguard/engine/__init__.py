@@ -12,7 +12,7 @@ Analyse it (batch, cached, parallel)
     ``analyze`` → a ``Report``; ``run_rules`` over an index already loaded (``batch.py``).
 
 Update it incrementally
-    ``Workspace``: the index kept current per file, findings of one file on demand;
+    ``LiveWorkspace``: the index kept current per file, findings of one file on demand;
     ``LoneFileWorkspace``: a file opened outside every folder (``incremental.py``).
 
 Rules
@@ -65,7 +65,7 @@ from ..workspace.discovery import (
     skipped_without_walk,
 )
 from .batch import analysed_digests, analyze, run_rules
-from .incremental import LoneFileWorkspace, Workspace
+from .incremental import LiveWorkspace, LoneFileWorkspace
 from .inventory import ACTION_ID_NOTE, EndpointInfo, endpoints, file_endpoints, load_analysis, summary_line
 from .loading import PARALLEL_MIN_FILES, Progress, build_index, default_jobs, load_file
 
@@ -84,10 +84,10 @@ __all__ = [
     "DiffError",
     "EndpointInfo",
     "FileFacts",
+    "LiveWorkspace",
     "LoneFileWorkspace",
     "Progress",
     "Rule",
-    "Workspace",
     "analysed_digests",
     "analyze",
     "apply_edits",

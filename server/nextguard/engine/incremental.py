@@ -25,7 +25,7 @@ from .batch import run_rules
 from .loading import Progress, build_index
 
 
-class Workspace:
+class LiveWorkspace:
     """One workspace kept up to date as files change: the language server's engine. It holds
     facts for every file and summaries for the whole workspace; trees are the caller's business
     (the server keeps them for open documents only)."""
@@ -176,7 +176,7 @@ def _reaches(dirtied: set[Path], imported: Iterable[Path]) -> bool:
     return bool(dirtied) and any(path in dirtied for path in imported)
 
 
-class LoneFileWorkspace(Workspace):
+class LoneFileWorkspace(LiveWorkspace):
     """The workspace of a file opened outside every workspace folder: that file alone.
 
     The server used to analyse such a file in the project it seemed to belong to, found by walking up

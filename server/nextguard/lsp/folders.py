@@ -18,8 +18,8 @@ from ..engine import (
     BASELINE_FILE,
     Baseline,
     BaselineError,
+    LiveWorkspace,
     LoneFileWorkspace,
-    Workspace,
     default_jobs,
     discover,
     folder_baseline,
@@ -50,7 +50,7 @@ class Folder:
     uri: str
     root: Path  # as the client names it
     real_root: Path  # symlinks resolved, as the engine names files
-    workspace: Workspace
+    workspace: LiveWorkspace
     implicit: bool = False  # made for a file opened outside every folder
     lone: Path | None = None  # that file: the folder's only one (``engine.LoneFileWorkspace``)
     settings: dict[str, Any] = field(default_factory=dict)
@@ -95,7 +95,7 @@ def make_folder(uri: str, init_settings: dict[str, Any], client: Client, implici
         return None
     root = Path(fs_path)
     real_root = Path(os.path.realpath(fs_path))
-    folder = Folder(uri, root, real_root, Workspace(real_root, cache=True, jobs=default_jobs()), implicit=implicit)
+    folder = Folder(uri, root, real_root, LiveWorkspace(real_root, cache=True, jobs=default_jobs()), implicit=implicit)
     folder.settings = dict(init_settings)
     return folder
 

@@ -73,7 +73,7 @@ class Publishing(SessionState):
 
     def _findings(self, folder: Folder, path: Path, exact: bool = False) -> list[Finding]:
         """The current findings of a file. Kept findings of statements an edit did not touch
-        (``Workspace.rule_findings``) may carry fixes written for the workspace before the edit:
+        (``LiveWorkspace.rule_findings``) may carry fixes written for the workspace before the edit:
         what applies fixes asks for ``exact`` ones, computed again if need be."""
         found = folder.findings.get(path)
         if found is None or (exact and path in folder.inexact):

@@ -5,7 +5,7 @@ one keystroke, analyse it, read the next, analyse that — a burst of typing wou
 analysis off the loop, the loop keeps reading while a pass runs, and the next pass takes every
 change that arrived meanwhile (text edits are applied in order, the tree is reparsed once).
 
-Why one thread: the engine's ``Workspace`` is not thread-safe, and nothing needs it to be. Jobs run
+Why one thread: the engine's ``LiveWorkspace`` is not thread-safe, and nothing needs it to be. Jobs run
 in arrival order, so a request (a code action) sees exactly the edits the client sent before it.
 Between jobs the thread runs ``settle`` — publish what changed, the edited document first — and
 ``settle`` stops early when new jobs arrive; what it did not reach stays marked and is picked up on

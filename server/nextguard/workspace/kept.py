@@ -1,5 +1,5 @@
 """Findings of a file's unchanged statements kept across an edit of one statement (the language
-server's keystroke path, ``engine.Workspace.rule_findings``).
+server's keystroke path, ``engine.LiveWorkspace.rule_findings``).
 
 Rules that declare ``per_function`` (``rules/base.py``) find what they find function by
 function: a finding about a function depends on it, what it calls, and the module level. After a
@@ -19,7 +19,7 @@ changed:
   another file could carry the edit back), and the workspace's authenticating proxy is the same.
 
 The kept findings' fixes may read workspace-wide choices the edit changed (``analysis.memo``); a
-caller that applies fixes asks for findings without reuse (``Workspace.rule_findings(reuse=False)``).
+caller that applies fixes asks for findings without reuse (``LiveWorkspace.rule_findings(reuse=False)``).
 """
 
 from __future__ import annotations
