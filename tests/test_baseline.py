@@ -225,3 +225,13 @@ def test_a_folder_without_a_baseline_has_none_and_a_broken_one_says_so(app: Path
     (app / "nextguard-baseline.json").write_text("{not json")
     with pytest.raises(BaselineError, match=r"nextguard-baseline\.json"):
         folder_baseline(app)
+
+
+def test_a_folder_baseline_that_is_a_symlink_is_refused(app: Path, tmp_path: Path) -> None:
+    # The server reads the baseline a repository commits: never through a link out of it.
+    elsewhere = tmp_path / "elsewhere.json"
+    write_baseline(elsewhere, analyze([app]).findings)
+    (app / "nextguard-baseline.json").symlink_to(elsewhere)
+    with pytest.raises(BaselineError, match="symbolic link"):
+        folder_baseline(app)
+    assert Baseline.load(app / "nextguard-baseline.json").entries  # given on the command line: followed

@@ -98,9 +98,9 @@ class Baseline:
     entries: Counter[Key]
 
     @classmethod
-    def load(cls, path: Path) -> Baseline:
+    def load(cls, path: Path, *, follow_symlinks: bool = True) -> Baseline:
         try:
-            data = json.loads(read_bounded(path, _BASELINE_LIMIT))
+            data = json.loads(read_bounded(path, _BASELINE_LIMIT, follow_symlinks=follow_symlinks))
         except (OSError, ValueError, RecursionError) as error:
             raise BaselineError(f"cannot read baseline {path}: {error}") from error
         entries = _entries(data)
@@ -129,11 +129,13 @@ class Baseline:
 
 def folder_baseline(root: Path) -> Baseline | None:
     """The baseline committed at a workspace root (``BASELINE_FILE``), or None when there is none.
-    Raises ``BaselineError`` for one that cannot be used."""
+    Raises ``BaselineError`` for one that cannot be used. The file comes with the repository, not
+    from the user's command line: a symlink is refused (it would read a file outside the workspace
+    and move the directory its paths are relative to)."""
     path = root / BASELINE_FILE
     if not os.path.lexists(path):
         return None
-    return Baseline.load(path)
+    return Baseline.load(path, follow_symlinks=False)
 
 
 def _entries(data: Any) -> Counter[Key] | None:
